@@ -1,0 +1,70 @@
+// Package supervise is the supervision engine: one Supervisor per service
+// directory (daemontools' supervise), the svscan scanner, spawning and
+// reaping. It knows nothing of systemd: the bridge plugs in through the
+// Observer and ScanObserver interfaces below.
+package supervise
+
+import (
+	"os"
+	"time"
+)
+
+// EventKind names a transition of a supervised service. The strings are
+// stable: they are the SVC_EVENT field of journald entries and appear in
+// JSON status.
+type EventKind string
+
+const (
+	EventStarted       EventKind = "started"        // ./run was spawned (pid known)
+	EventUp            EventKind = "up"             // ./run has been running for 1 s (or it was adopted)
+	EventReady         EventKind = "ready"          // the daemon said READY=1 or wrote to its notification-fd
+	EventExited        EventKind = "exited"         // ./run exited (ExitCode or Signal set)
+	EventRestarting    EventKind = "restarting"     // will be started again after the pause
+	EventFlapping      EventKind = "flapping"       // exited within 1 s several times in a row
+	EventWantedDown    EventKind = "wanted-down"    // svc -d / -o asked for it to stay down
+	EventDown          EventKind = "down"           // ./run (and ./finish) is no longer running and stays down
+	EventStatus        EventKind = "status"         // the daemon sent STATUS=...
+	EventStopping      EventKind = "stopping"       // the daemon sent STOPPING=1
+	EventSuperviseLost EventKind = "supervise-lost" // svscan saw a supervise process die
+)
+
+// Event is one transition, as delivered to an Observer.
+type Event struct {
+	Kind       EventKind
+	Time       time.Time
+	Service    string        // the service's name (base name of Dir; "NAME/log" for a logger)
+	Dir        string        // absolute service directory
+	Pid        int           // the pid the event is about (0 if none)
+	ExitCode   int           // for EventExited: the exit code, or -1 when killed by a signal
+	Signal     int           // for EventExited: the signal number when killed by one
+	Uptime     time.Duration // for EventExited/EventDown: how long the run lasted
+	Want       byte          // the want byte after the event: 'u', 'd' or 0
+	NormallyUp bool          // no ./down file
+	Restarts   int           // how many times ./run was restarted since supervise started
+	Text       string        // for EventStatus: the STATUS= text; otherwise free text
+}
+
+// Observer receives every Event of a supervisor, synchronously, in order.
+// It must not block for long: the engine calls it from its event loop.
+type Observer interface {
+	Observe(Event)
+}
+
+// ScanObserver lets the systemd bridge follow svscan without svscan knowing
+// systemd. All methods are called from svscan's main loop.
+type ScanObserver interface {
+	// ScanDone is called after every scan with the service names being
+	// supervised; the first call means every service has been started.
+	ScanDone(services []string)
+	// Alive is called on every turn of svscan's loop (at least every few
+	// seconds), so a watchdog can tell a live loop from a stuck one.
+	Alive()
+	// Stopping is called when svscan begins an orderly stop (SIGTERM).
+	Stopping()
+	// Reloading is called on SIGHUP before the rescan; ScanDone follows.
+	Reloading()
+	// ServiceOutput may return a file to use as stdout and stderr of a
+	// service that has no log/ directory (a journald stream under systemd),
+	// or nil to leave svscan's own stdout and stderr.
+	ServiceOutput(service string) (*os.File, error)
+}
