@@ -1,0 +1,133 @@
+// Package state is the machine-readable status of one supervised service,
+// kept by supervise in DIR/supervise/status.json beside daemontools'
+// 18-byte supervise/status. It carries what the 18 bytes cannot:
+// readiness, the daemon's STATUS= text, the last exit and restart counts.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// File is the name of the JSON status file inside the service directory.
+const File = "supervise/status.json"
+
+// State values.
+const (
+	Up       = "up"       // ./run is running (for 1 s, or it said it is ready)
+	Down     = "down"     // nothing runs
+	Finish   = "finish"   // ./finish is running after ./run exited
+	Starting = "starting" // ./run was just started, or a restart is waiting for its pause
+)
+
+// Want values.
+const (
+	WantUp   = "up"
+	WantDown = "down"
+	WantNone = "" // svc -o: run once, do not restart
+)
+
+// Exit describes how ./run last ended.
+type Exit struct {
+	Code   int       `json:"code"`   // exit code, or -1 when killed by a signal
+	Signal int       `json:"signal"` // the signal number, 0 if it exited
+	Time   time.Time `json:"time"`
+}
+
+// Status is the content of supervise/status.json.
+type Status struct {
+	State      string     `json:"state"`
+	Pid        int        `json:"pid"`
+	Since      time.Time  `json:"since"` // last change of pid, as in the 18-byte file
+	Ready      bool       `json:"ready"`
+	ReadySince *time.Time `json:"ready_since,omitempty"`
+	StatusText string     `json:"status_text,omitempty"`
+	NormallyUp bool       `json:"normally_up"`
+	Want       string     `json:"want"`
+	Paused     bool       `json:"paused"`
+	LastExit   *Exit      `json:"last_exit,omitempty"`
+	Restarts   int        `json:"restarts"`
+	Flapping   bool       `json:"flapping"`
+	Stopping   bool       `json:"stopping,omitempty"` // the daemon sent STOPPING=1
+	Supervisor int        `json:"supervisor_pid,omitempty"`
+}
+
+// MaxSize bounds what Decode accepts: a status file is a few hundred bytes.
+const MaxSize = 64 << 10
+
+// ErrTooBig is returned for input over MaxSize.
+var ErrTooBig = errors.New("status.json too big")
+
+// ErrBadState is returned for a state that is not one of the four values.
+var ErrBadState = errors.New("status.json: unknown state")
+
+// Encode returns the JSON form, newline-terminated.
+func Encode(s *Status) ([]byte, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Decode parses a status.json body.
+func Decode(b []byte) (*Status, error) {
+	if len(b) > MaxSize {
+		return nil, ErrTooBig
+	}
+	var s Status
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, err
+	}
+	switch s.State {
+	case Up, Down, Finish, Starting:
+	default:
+		return nil, ErrBadState
+	}
+	return &s, nil
+}
+
+// Read reads DIR/supervise/status.json.
+func Read(dir string) (*Status, error) {
+	f, err := os.Open(filepath.Join(dir, File))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, MaxSize+1)
+	n := 0
+	for n < len(b) {
+		m, err := f.Read(b[n:])
+		n += m
+		if err != nil || m == 0 {
+			break
+		}
+	}
+	return Decode(b[:n])
+}
+
+// Write stores s as DIR/supervise/status.json atomically: it writes
+// status.json.new and renames it into place.
+func Write(dir string, s *Status) error {
+	b, err := Encode(s)
+	if err != nil {
+		return err
+	}
+	final := filepath.Join(dir, File)
+	tmp := final + ".new"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, final)
+}

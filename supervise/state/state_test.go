@@ -1,0 +1,90 @@
+package state
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "supervise"), 0700); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 1, 2, 3, 456789, time.UTC)
+	s := &Status{State: Up, Pid: 42, Since: now, Ready: true, ReadySince: &now, StatusText: "serving",
+		NormallyUp: true, Want: WantUp, LastExit: &Exit{Code: -1, Signal: 9, Time: now}, Restarts: 3, Flapping: true}
+	if err := Write(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Fatalf("got %+v\nwant %+v", got, s)
+	}
+	if _, err := os.Stat(filepath.Join(dir, File+".new")); !os.IsNotExist(err) {
+		t.Fatal("status.json.new left behind")
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, File))
+	for _, key := range []string{`"state":"up"`, `"pid":42`, `"since":"2026-11-24T01:02:03.000456789Z"`, `"ready":true`, `"want":"up"`, `"last_exit":{"code":-1,"signal":9`} {
+		if !strings.Contains(string(b), key) {
+			t.Errorf("%s missing in %s", key, b)
+		}
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	for _, in := range []string{"", "{", `{"state":"sideways"}`, `{"state":"up","pid":"x"}`, "null"} {
+		if _, err := Decode([]byte(in)); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+	big := make([]byte, MaxSize+1)
+	if _, err := Decode(big); err != ErrTooBig {
+		t.Errorf("big: %v", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"state":"up","pid":1,"since":"2026-01-01T00:00:00Z","ready":false,"normally_up":true,"want":"up","paused":false,"restarts":0,"flapping":false}`))
+	f.Add([]byte(`{"state":"down","last_exit":{"code":1,"signal":0,"time":"2026-01-01T00:00:00Z"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Decode(b)
+		if err != nil {
+			return
+		}
+		// What decodes re-encodes and decodes to the same value.
+		e, err := Encode(s)
+		if err != nil {
+			t.Fatalf("encode: %v", err)
+		}
+		s2, err := Decode(e)
+		if err != nil {
+			t.Fatalf("re-decode %s: %v", e, err)
+		}
+		if !reflect.DeepEqual(norm(s), norm(s2)) {
+			t.Fatalf("round trip\n%+v\n%+v", s, s2)
+		}
+	})
+}
+
+// norm drops monotonic and location details that JSON does not keep.
+func norm(s *Status) Status {
+	c := *s
+	c.Since = c.Since.UTC()
+	if c.ReadySince != nil {
+		r := c.ReadySince.UTC()
+		c.ReadySince = &r
+	}
+	if c.LastExit != nil {
+		e := *c.LastExit
+		e.Time = e.Time.UTC()
+		c.LastExit = &e
+	}
+	return c
+}
