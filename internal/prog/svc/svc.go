@@ -1,9 +1,107 @@
-// Package svc is the svc program. PLACEHOLDER: replaced by its real implementation.
+// Package svc is the svc program: it sends one-letter commands to the
+// supervise of each service directory named, as daemontools 0.76 does, plus
+// the letters q, 1, 2 and w (QUIT, USR1, USR2, WINCH) of daemontools-encore
+// and runit.
 package svc
 
-import "github.com/svbridge/svbridge/internal/cli"
+import (
+	"errors"
+	"strings"
+	"syscall"
 
-// Main runs svc.
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/supervise/svctl"
+)
+
+// Letters are the options svc accepts; each is sent as the same byte.
+const Letters = "udopchaitkxq12w"
+
+// usage is the original's usage line, kept byte for byte.
+const usage = "svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill\n"
+
+// Parse reads svc's options as daemontools' getopt does: options come
+// before the first operand, letters may be clustered ("-dx"), "--" ends the
+// options and "-" alone is an operand. It returns the command bytes in the
+// order first given, each once, and the directories. For an unknown letter
+// it returns ok false and that letter.
+func Parse(args []string) (cmds []byte, dirs []string, bad byte, ok bool) {
+	i := 1
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			if strings.IndexByte(Letters, c) < 0 {
+				return nil, nil, c, false
+			}
+			if strings.IndexByte(string(cmds), c) < 0 {
+				cmds = append(cmds, c)
+			}
+		}
+	}
+	if i > len(args) {
+		i = len(args)
+	}
+	return cmds, args[i:], 0, true
+}
+
+// progName is argv[0] after its last slash, as getopt's messages name it.
+func progName(argv0 string) string {
+	return argv0[strings.LastIndexByte(argv0, '/')+1:]
+}
+
+// Main runs svc. It exits 0 even when some directories fail (they get a
+// warning each), 100 on an unknown option, 111 when the current directory
+// cannot be opened.
 func Main(e *cli.Env) int {
-	return cli.Fatal(e.Stderr, "svc", cli.ExitTemp, "not implemented yet")
+	name := "svc"
+	if len(e.Args) > 0 {
+		name = progName(e.Args[0])
+	}
+	cmds, dirs, bad, ok := Parse(e.Args)
+	if !ok {
+		msg := make([]byte, 0, 160)
+		msg = append(msg, name...)
+		msg = append(msg, ": illegal option -- "...)
+		msg = append(msg, bad, '\n')
+		msg = append(msg, usage...)
+		e.Stderr.Write(msg)
+		return cli.ExitUsage
+	}
+	if err := checkCwd(); err != nil {
+		return cli.Fatal(e.Stderr, "svc", cli.ExitTemp, "unable to open current directory: ", err)
+	}
+	for _, dir := range dirs {
+		err := svctl.Control(dir, cmds)
+		if err == nil {
+			continue
+		}
+		chdir := svctl.IsChdir(err)
+		var se *svctl.Error
+		if errors.As(err, &se) {
+			err = se.Err
+		}
+		if chdir {
+			cli.Warn(e.Stderr, "svc", "unable to chdir to ", dir, ": ", err)
+		} else {
+			cli.Warn(e.Stderr, "svc", "unable to control ", dir, ": ", err)
+		}
+	}
+	return cli.ExitOK
+}
+
+// checkCwd opens the current directory as the original does before its
+// loop (it fchdirs back to it after each directory).
+func checkCwd() error {
+	fd, err := syscall.Open(".", syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	return syscall.Close(fd)
 }
