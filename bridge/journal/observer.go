@@ -1,9 +1,272 @@
-// Package journal writes journald entries with the native protocol.
-// PLACEHOLDER: replaced by the bridge's real implementation.
 package journal
 
-import "github.com/svbridge/svbridge/supervise"
+import (
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
 
-// NewObserver returns an Observer that sends one journald entry per service
-// transition, or nil when journald is not there.
-func NewObserver() supervise.Observer { return nil }
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/supervise"
+)
+
+// MessageIDs: one fixed 128-bit id per kind of event, explained by
+// units/svbridge.catalog (journalctl -x).
+var MessageIDs = map[supervise.EventKind]string{
+	supervise.EventStarted:       "bf5a1616da834da6988e077c494cd7f4",
+	supervise.EventUp:            "8356e422abf94db6940c5d6a1636449b",
+	supervise.EventReady:         "823005040eb2461fa9a2e0f097a95e7a",
+	supervise.EventExited:        "783e7b93c5c84a94ac6e2ba46bc77e80",
+	supervise.EventRestarting:    "d00ff4e31a3545658c2788245ad6ca8e",
+	supervise.EventFlapping:      "7a1f56c5a9fa4af6a78854b1fbc3fb06",
+	supervise.EventWantedDown:    "ff1260f4d85f46998dd9b238b89e0be4",
+	supervise.EventDown:          "767c7befd167473ea497577029e14384",
+	supervise.EventStatus:        "2c57e8121d744cd694acb61e3812c28a",
+	supervise.EventStopping:      "f60f7ae9c2244f66a01a7c25e887ebaa",
+	supervise.EventSuperviseLost: "25a21fcb59c84dc5a3a7adac6196d6b2",
+}
+
+// Syslog priorities.
+const (
+	PriErr     = 3
+	PriWarning = 4
+	PriNotice  = 5
+	PriInfo    = 6
+)
+
+// backlogMax is how many entries are kept while journald is unreachable;
+// they are sent, oldest first, once it answers again.
+const backlogMax = 128
+
+// Observer sends one journald entry per supervise.Event. It never blocks the
+// engine: while journald is unreachable it keeps the last backlogMax entries,
+// says so once on stderr, and tries again at the next event.
+type Observer struct {
+	conn   *Conn
+	ident  string
+	stderr io.Writer
+
+	mu      sync.Mutex
+	backlog [][]byte
+	lost    int
+	failing bool
+}
+
+// NewObserver returns an Observer sending to journald, or nil when
+// journald's socket is absent (not under systemd). The result is a nil
+// interface in that case, so callers may compare it with nil.
+func NewObserver() supervise.Observer {
+	if !Available(SocketPath) {
+		return nil
+	}
+	o, err := NewObserverTo(SocketPath, "supervise", os.Stderr)
+	if err != nil {
+		return nil
+	}
+	return o
+}
+
+// NewObserverTo returns an Observer sending to the native socket at path,
+// with SYSLOG_IDENTIFIER ident, reporting trouble on stderr.
+func NewObserverTo(path, ident string, stderr io.Writer) (*Observer, error) {
+	c, err := NewConn(path, false)
+	if err != nil {
+		return nil, err
+	}
+	return &Observer{conn: c, ident: ident, stderr: stderr}, nil
+}
+
+// Observe sends the entry for ev.
+func (o *Observer) Observe(ev supervise.Event) {
+	b, err := Encode(nil, Fields(ev, o.ident))
+	if err != nil {
+		return // cannot happen: the field names are ours
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.backlog = append(o.backlog, b)
+	for len(o.backlog) > 0 {
+		if err := o.conn.SendEncoded(o.backlog[0]); err != nil {
+			if !o.failing {
+				o.failing = true
+				o.say("warning: unable to send to journald: " + cli.ErrStr(err) + "; keeping going, will retry")
+			}
+			if len(o.backlog) > backlogMax {
+				o.backlog = o.backlog[1:]
+				o.lost++
+			}
+			return
+		}
+		o.backlog[0] = nil
+		o.backlog = o.backlog[1:]
+	}
+	o.backlog = nil
+	if o.failing {
+		o.failing = false
+		msg := "warning: journald is reachable again"
+		if o.lost > 0 {
+			msg += "; " + strconv.Itoa(o.lost) + " entries were lost"
+		}
+		o.lost = 0
+		o.say(msg)
+	}
+}
+
+func (o *Observer) say(s string) {
+	if o.stderr != nil {
+		io.WriteString(o.stderr, o.ident+": "+s+"\n")
+	}
+}
+
+
+// State returns the SVC_STATE of the service after ev.
+func State(ev supervise.Event) string {
+	switch ev.Kind {
+	case supervise.EventStarted, supervise.EventUp, supervise.EventStatus:
+		return "up"
+	case supervise.EventReady:
+		return "ready"
+	case supervise.EventStopping:
+		return "stopping"
+	case supervise.EventExited, supervise.EventDown:
+		return "down"
+	case supervise.EventRestarting:
+		return "restarting"
+	case supervise.EventFlapping:
+		return "flapping"
+	case supervise.EventWantedDown:
+		if ev.Pid != 0 {
+			return "stopping"
+		}
+		return "down"
+	case supervise.EventSuperviseLost:
+		return "unsupervised"
+	}
+	return "unknown"
+}
+
+// Priority returns the PRIORITY of the entry for ev.
+func Priority(ev supervise.Event) int {
+	switch ev.Kind {
+	case supervise.EventExited:
+		if ev.Signal != 0 || ev.ExitCode != 0 {
+			if ev.Want == 'd' {
+				return PriNotice // it was asked to stop
+			}
+			return PriWarning
+		}
+		return PriNotice
+	case supervise.EventFlapping, supervise.EventSuperviseLost:
+		return PriErr
+	case supervise.EventRestarting, supervise.EventWantedDown, supervise.EventDown:
+		return PriNotice
+	}
+	return PriInfo
+}
+
+// Fields returns the fields of the entry for ev (see README, "systemd bridge").
+func Fields(ev supervise.Event, ident string) []Field {
+	f := make([]Field, 0, 20)
+	add := func(n, v string) { f = append(f, Field{n, v}) }
+	add("MESSAGE", Message(ev))
+	if id := MessageIDs[ev.Kind]; id != "" {
+		add("MESSAGE_ID", id)
+	}
+	add("PRIORITY", strconv.Itoa(Priority(ev)))
+	add("SYSLOG_IDENTIFIER", ident)
+	add("SVC_NAME", ev.Service)
+	add("SVC_DIR", ev.Dir)
+	add("SVC_EVENT", string(ev.Kind))
+	add("SVC_STATE", State(ev))
+	if ev.Pid != 0 {
+		add("SVC_PID", strconv.Itoa(ev.Pid))
+	}
+	if ev.Kind == supervise.EventExited {
+		if ev.Signal != 0 {
+			add("SVC_SIGNAL", strconv.Itoa(ev.Signal))
+			add("SVC_SIGNAL_NAME", signalName(ev.Signal))
+		} else {
+			add("SVC_EXIT_CODE", strconv.Itoa(ev.ExitCode))
+		}
+	}
+	if ev.Uptime > 0 {
+		add("SVC_UPTIME_USEC", strconv.FormatInt(ev.Uptime.Microseconds(), 10))
+	}
+	add("SVC_RESTARTS", strconv.Itoa(ev.Restarts))
+	switch ev.Want {
+	case 'u':
+		add("SVC_WANT", "up")
+	case 'd':
+		add("SVC_WANT", "down")
+	default:
+		add("SVC_WANT", "once")
+	}
+	add("SVC_NORMALLY", map[bool]string{true: "up", false: "down"}[ev.NormallyUp])
+	if ev.Kind == supervise.EventStatus && ev.Text != "" {
+		add("SVC_STATUS_TEXT", ev.Text)
+	}
+	if !ev.Time.IsZero() {
+		add("SVC_EVENT_USEC", strconv.FormatInt(ev.Time.UnixMicro(), 10))
+	}
+	return f
+}
+
+// Message returns the readable MESSAGE for ev, e.g. "web: exited with code 1
+// after 2.5s".
+func Message(ev supervise.Event) string {
+	s := ev.Service + ": "
+	pid := ""
+	if ev.Pid != 0 {
+		pid = " (pid " + strconv.Itoa(ev.Pid) + ")"
+	}
+	switch ev.Kind {
+	case supervise.EventStarted:
+		return s + "started" + pid
+	case supervise.EventUp:
+		return s + "up" + pid
+	case supervise.EventReady:
+		return s + "ready" + pid
+	case supervise.EventExited:
+		var how string
+		if ev.Signal != 0 {
+			how = "killed by signal " + signalName(ev.Signal)
+		} else {
+			how = "exited with code " + strconv.Itoa(ev.ExitCode)
+		}
+		if ev.Uptime > 0 {
+			how += " after " + ev.Uptime.Round(time.Millisecond).String()
+		}
+		return s + how + pid
+	case supervise.EventRestarting:
+		return s + "restarting (restart " + strconv.Itoa(ev.Restarts) + ")"
+	case supervise.EventFlapping:
+		return s + "flapping: exits within a second of starting, again and again"
+	case supervise.EventWantedDown:
+		return s + "wanted down" + pid
+	case supervise.EventDown:
+		return s + "down"
+	case supervise.EventStatus:
+		return s + "status: " + ev.Text
+	case supervise.EventStopping:
+		return s + "stopping" + pid
+	case supervise.EventSuperviseLost:
+		return s + "supervise process lost" + pid
+	}
+	if ev.Text != "" {
+		return s + string(ev.Kind) + ": " + ev.Text
+	}
+	return s + string(ev.Kind)
+}
+
+var signalNames = [...]string{1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE",
+	9: "KILL", 10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM", 16: "STKFLT",
+	17: "CHLD", 18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU", 23: "URG", 24: "XCPU",
+	25: "XFSZ", 26: "VTALRM", 27: "PROF", 28: "WINCH", 29: "IO", 30: "PWR", 31: "SYS"}
+
+func signalName(n int) string {
+	if n > 0 && n < len(signalNames) {
+		return "SIG" + signalNames[n]
+	}
+	return strconv.Itoa(n)
+}

@@ -1,0 +1,359 @@
+package journal
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/supervise"
+)
+
+// fakeJournald is a unixgram socket of our own standing in for journald's
+// native socket. It decodes what it receives, datagrams or passed files.
+type fakeJournald struct {
+	path string
+	fd   int
+}
+
+func listen(t *testing.T, path string) *fakeJournald {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 16<<20)
+	tv := unix.Timeval{Sec: 10}
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	j := &fakeJournald{path: path, fd: fd}
+	t.Cleanup(j.close)
+	return j
+}
+
+func (j *fakeJournald) close() {
+	if j.fd >= 0 {
+		unix.Close(j.fd)
+		os.Remove(j.path)
+		j.fd = -1
+	}
+}
+
+// recv returns the next entry, decoded.
+func (j *fakeJournald) recv(t *testing.T) map[string]string {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	n, oobn, _, _, err := unix.Recvmsg(j.fd, buf, oob, 0)
+	if err != nil {
+		t.Fatalf("recv: %v", err)
+	}
+	data := buf[:n]
+	if oobn > 0 {
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("control message: %v", err)
+		}
+		fds, err := unix.ParseUnixRights(&msgs[0])
+		if err != nil || len(fds) != 1 {
+			t.Fatalf("rights: %v", err)
+		}
+		f := os.NewFile(uintptr(fds[0]), "passed")
+		defer f.Close()
+		if seals, err := unix.FcntlInt(f.Fd(), unix.F_GET_SEALS, 0); err != nil || seals&unix.F_SEAL_WRITE == 0 {
+			t.Errorf("passed fd not sealed: %v %v", seals, err)
+		}
+		f.Seek(0, io.SeekStart)
+		data, err = io.ReadAll(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	fields, err := Decode(data)
+	if err != nil {
+		t.Fatalf("decode %q: %v", data, err)
+	}
+	m := map[string]string{}
+	for _, f := range fields {
+		m[f.Name] = f.Value
+	}
+	return m
+}
+
+func TestEncodeDecode(t *testing.T) {
+	in := []Field{{"MESSAGE", "hello"}, {"MULTI", "a\nb\n"}, {"EMPTY", ""}, {"EQ", "x=y"}}
+	b, err := Encode(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "MESSAGE=hello\nMULTI\n\x04\x00\x00\x00\x00\x00\x00\x00a\nb\n\nEMPTY=\nEQ=x=y\n"
+	if string(b) != want {
+		t.Fatalf("got %q\nwant %q", b, want)
+	}
+	out, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("decoded %d fields", len(out))
+	}
+	for i := range in {
+		if in[i] != out[i] {
+			t.Errorf("field %d: %q != %q", i, out[i], in[i])
+		}
+	}
+}
+
+func TestValidName(t *testing.T) {
+	for name, ok := range map[string]bool{"SVC_NAME": true, "A1": true, "_PID": false, "": false,
+		"lower": false, "1X": false, "A-B": false, "A=B": false, strings.Repeat("A", 65): false} {
+		if ValidName(name) != ok {
+			t.Errorf("ValidName(%q) = %v", name, !ok)
+		}
+	}
+	if _, err := Encode(nil, []Field{{"bad name", "x"}}); !errors.Is(err, ErrFieldName) {
+		t.Errorf("Encode accepted a bad name: %v", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	b, _ := Encode(nil, []Field{{"A", "b"}, {"C", "d\ne"}})
+	f.Add(b)
+	f.Add([]byte("X\n\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fields, err := Decode(data)
+		if err != nil {
+			return
+		}
+		for _, fl := range fields {
+			if !ValidName(fl.Name) {
+				return
+			}
+		}
+		again, err := Encode(nil, fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decode(again)
+		if err != nil || len(back) != len(fields) {
+			t.Fatalf("round trip: %v", err)
+		}
+		for i := range back {
+			if back[i] != fields[i] {
+				t.Fatalf("round trip changed field %d", i)
+			}
+		}
+	})
+}
+
+func TestSendDatagramAndBigEntry(t *testing.T) {
+	j := listen(t, filepath.Join(t.TempDir(), "socket"))
+	c, err := NewConn(j.path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Send([]Field{{"MESSAGE", "small"}, {"X", "1\n2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if m := j.recv(t); m["MESSAGE"] != "small" || m["X"] != "1\n2" {
+		t.Fatalf("got %q", m)
+	}
+	// Bigger than any datagram the kernel takes: goes as a sealed memfd.
+	big := strings.Repeat("0123456789abcdef", 1<<20/16*20)
+	if err := c.Send([]Field{{"MESSAGE", "big"}, {"BLOB", big}}); err != nil {
+		t.Fatal(err)
+	}
+	if m := j.recv(t); m["MESSAGE"] != "big" || m["BLOB"] != big {
+		t.Fatalf("big entry: got MESSAGE %q, %d bytes of BLOB", m["MESSAGE"], len(m["BLOB"]))
+	}
+}
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestObserverFields(t *testing.T) {
+	j := listen(t, filepath.Join(t.TempDir(), "socket"))
+	var errs lockedBuf
+	o, err := NewObserverTo(j.path, "supervise", &errs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1700000000, 0)
+	o.Observe(supervise.Event{Kind: supervise.EventExited, Time: now, Service: "web", Dir: "/srv/web",
+		Pid: 42, ExitCode: 3, Uptime: 2500 * time.Millisecond, Want: 'u', NormallyUp: true, Restarts: 7})
+	m := j.recv(t)
+	want := map[string]string{
+		"MESSAGE": "web: exited with code 3 after 2.5s (pid 42)", "MESSAGE_ID": MessageIDs[supervise.EventExited],
+		"PRIORITY": "4", "SYSLOG_IDENTIFIER": "supervise", "SVC_NAME": "web", "SVC_DIR": "/srv/web",
+		"SVC_EVENT": "exited", "SVC_STATE": "down", "SVC_PID": "42", "SVC_EXIT_CODE": "3",
+		"SVC_UPTIME_USEC": "2500000", "SVC_RESTARTS": "7", "SVC_WANT": "up", "SVC_NORMALLY": "up",
+		"SVC_EVENT_USEC": "1700000000000000",
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s = %q, want %q", k, m[k], v)
+		}
+	}
+	if _, ok := m["SVC_SIGNAL"]; ok {
+		t.Error("SVC_SIGNAL set for a plain exit")
+	}
+	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Pid: 43, ExitCode: -1, Signal: 9, Want: 'u'})
+	m = j.recv(t)
+	if m["SVC_SIGNAL"] != "9" || m["SVC_SIGNAL_NAME"] != "SIGKILL" || m["SVC_EXIT_CODE"] != "" || !strings.Contains(m["MESSAGE"], "signal SIGKILL") {
+		t.Errorf("signal entry: %q", m)
+	}
+	if errs.String() != "" {
+		t.Errorf("stderr: %q", errs.String())
+	}
+}
+
+func TestEveryKindHasIDAndMessage(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range []supervise.EventKind{supervise.EventStarted, supervise.EventUp, supervise.EventReady,
+		supervise.EventExited, supervise.EventRestarting, supervise.EventFlapping, supervise.EventWantedDown,
+		supervise.EventDown, supervise.EventStatus, supervise.EventStopping, supervise.EventSuperviseLost} {
+		id := MessageIDs[k]
+		if len(id) != 32 || seen[id] {
+			t.Errorf("%s: bad or duplicate id %q", k, id)
+		}
+		seen[id] = true
+		if m := Message(supervise.Event{Kind: k, Service: "x"}); !strings.HasPrefix(m, "x: ") || len(m) < 5 {
+			t.Errorf("%s: message %q", k, m)
+		}
+		if State(supervise.Event{Kind: k}) == "unknown" {
+			t.Errorf("%s: no state", k)
+		}
+	}
+}
+
+// TestObserverJournaldGoneAndBack: journald disappears, events keep coming
+// (Observe must not block), one warning is printed, and once a journald
+// listens again the kept entries arrive in order.
+func TestObserverJournaldGoneAndBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "socket")
+	j := listen(t, path)
+	var errs lockedBuf
+	o, err := NewObserverTo(path, "supervise", &errs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Observe(supervise.Event{Kind: supervise.EventUp, Service: "a"})
+	j.recv(t)
+	j.close()
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 10; i++ {
+			o.Observe(supervise.Event{Kind: supervise.EventRestarting, Service: "a", Restarts: i})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Observe blocked while journald was gone")
+	}
+	if got := strings.Count(errs.String(), "unable to send to journald"); got != 1 {
+		t.Fatalf("warned %d times: %q", got, errs.String())
+	}
+	j = listen(t, path)
+	o.Observe(supervise.Event{Kind: supervise.EventDown, Service: "a"})
+	for i := 0; i < 10; i++ {
+		m := j.recv(t)
+		if m["SVC_EVENT"] != "restarting" || m["SVC_RESTARTS"] != strings.TrimSpace(string(rune('0'+i))) {
+			t.Fatalf("backlog entry %d: %q", i, m)
+		}
+	}
+	if m := j.recv(t); m["SVC_EVENT"] != "down" {
+		t.Fatalf("last entry: %q", m)
+	}
+	if !strings.Contains(errs.String(), "reachable again") {
+		t.Errorf("no recovery note: %q", errs.String())
+	}
+}
+
+// TestObserverFullQueue: a journald that does not read (stuck) must not
+// block the engine either.
+func TestObserverFullQueue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "socket")
+	listen(t, path) // never read
+	var errs lockedBuf
+	o, err := NewObserverTo(path, "supervise", &errs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 5000; i++ {
+			o.Observe(supervise.Event{Kind: supervise.EventRestarting, Service: "flood", Restarts: i})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Observe blocked on a full journald queue")
+	}
+	if got := strings.Count(errs.String(), "unable to send"); got != 1 {
+		t.Fatalf("warned %d times: %q", got, errs.String())
+	}
+}
+
+func TestNewObserverAbsent(t *testing.T) {
+	old := SocketPath
+	SocketPath = filepath.Join(t.TempDir(), "none")
+	defer func() { SocketPath = old }()
+	if o := NewObserver(); o != nil {
+		t.Fatalf("NewObserver without journald = %v", o)
+	}
+}
+
+func TestStreamHeader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stdout")
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	unix.Listen(fd, 1)
+	f, err := OpenStream(path, StreamOptions{Identifier: "web\nx", Priority: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("hello\n")
+	f.Close()
+	nfd, _, err := unix.Accept(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(os.NewFile(uintptr(nfd), "accepted"))
+	if want := "web_x\n\n6\n0\n0\n0\n0\nhello\n"; string(got) != want {
+		t.Fatalf("got %q want %q", got, want)
+	}
+}
