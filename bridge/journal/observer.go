@@ -119,7 +119,6 @@ func (o *Observer) say(s string) {
 	}
 }
 
-
 // State returns the SVC_STATE of the service after ev.
 func State(ev supervise.Event) string {
 	switch ev.Kind {

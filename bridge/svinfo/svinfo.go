@@ -1,0 +1,183 @@
+// Package svinfo reads what is known about a supervised service directory,
+// for scripts (svbridge status --json, svbridge wait) and for svscan's
+// systemd STATUS= line. It reads supervise/status.json when our supervise
+// wrote it and it matches the 18-byte supervise/status, and falls back to
+// the 18 bytes alone for a directory run by daemontools' C supervise.
+package svinfo
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/svbridge/svbridge/supervise/state"
+	"github.com/svbridge/svbridge/supervise/status"
+	"github.com/svbridge/svbridge/supervise/svctl"
+)
+
+// Info is the status of one service directory. JSON names are part of the
+// documented output of "svbridge status --json".
+type Info struct {
+	Name       string      `json:"name"`
+	Dir        string      `json:"dir"`
+	Supervised bool        `json:"supervised"`      // a supervise process runs on Dir
+	State      string      `json:"state"`           // up, down, finish, starting; "unknown" when unsupervised or unreadable
+	Pid        int         `json:"pid"`             // 0 when nothing runs
+	Since      *time.Time  `json:"since,omitempty"` // last change of pid
+	Seconds    int64       `json:"seconds"`         // seconds since Since
+	Paused     bool        `json:"paused"`          // svc -p
+	Want       string      `json:"want"`            // up, down, or "" (svc -o)
+	NormallyUp bool        `json:"normally_up"`     // no ./down file
+	Ready      *bool       `json:"ready"`           // null when the supervisor does not track readiness
+	ReadySince *time.Time  `json:"ready_since,omitempty"`
+	StatusText string      `json:"status_text,omitempty"` // the daemon's last STATUS=
+	LastExit   *state.Exit `json:"last_exit,omitempty"`
+	Restarts   *int        `json:"restarts"` // null when unknown (C supervise)
+	Flapping   bool        `json:"flapping"`
+	Source     string      `json:"source"` // "status.json", "status" (18 bytes only) or "" (nothing readable)
+	Error      string      `json:"error,omitempty"`
+	Log        *Info       `json:"log,omitempty"` // the log/ service, if any
+}
+
+// Up tells whether a process runs (what svstat calls up).
+func (i *Info) Up() bool { return i.Supervised && i.Pid != 0 }
+
+// Down tells whether nothing runs: no pid, and no ./finish running.
+func (i *Info) Down() bool { return i.Supervised && i.Pid == 0 && i.State != state.Finish }
+
+// IsReady tells whether the service is up and said it is ready. Under a
+// supervisor that does not track readiness (daemontools' C supervise),
+// being up counts as ready.
+func (i *Info) IsReady() bool {
+	if !i.Up() {
+		return false
+	}
+	if i.Ready == nil {
+		return true
+	}
+	return *i.Ready
+}
+
+// Read returns the status of dir (without its log service).
+func Read(dir string, now time.Time) Info {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	info := Info{Name: filepath.Base(abs), Dir: abs, State: "unknown"}
+	st, err := svctl.Stat(dir)
+	info.NormallyUp = st.NormallyUp
+	switch {
+	case err == nil:
+		info.Supervised = true
+	case errors.Is(err, svctl.ErrNotRunning):
+		info.Error = "supervise not running"
+		// The status file may still say how it was left.
+		if s, err := svctl.ReadStatus(dir); err == nil {
+			st.Status = s
+			info.Source = "status"
+			fill18(&info, s, now)
+			info.State = "unknown"
+			info.Pid = 0
+		}
+		return info
+	default:
+		info.Error = err.Error()
+		return info
+	}
+	info.Source = "status"
+	fill18(&info, st.Status, now)
+	if js, err := state.Read(dir); err == nil && matches(js, st.Status) {
+		info.Source = "status.json"
+		info.State = js.State
+		r := js.Ready
+		info.Ready = &r
+		info.ReadySince = js.ReadySince
+		info.StatusText = js.StatusText
+		info.LastExit = js.LastExit
+		n := js.Restarts
+		info.Restarts = &n
+		info.Flapping = js.Flapping
+	}
+	return info
+}
+
+// matches tells whether status.json describes the same run as the 18-byte
+// file: a C supervise may have replaced ours and left a stale JSON file.
+func matches(js *state.Status, s status.Status) bool {
+	if js.Pid != s.Pid {
+		return false
+	}
+	d := js.Since.Sub(s.When.Time())
+	return d < 2*time.Second && d > -2*time.Second
+}
+
+func fill18(info *Info, s status.Status, now time.Time) {
+	info.Pid = s.Pid
+	t := s.When.Time()
+	info.Since = &t
+	if secs := now.Sub(t) / time.Second; secs > 0 {
+		info.Seconds = int64(secs)
+	}
+	info.Paused = s.Paused
+	switch s.Want {
+	case status.WantUp:
+		info.Want = state.WantUp
+	case status.WantDown:
+		info.Want = state.WantDown
+	}
+	if s.Pid != 0 {
+		info.State = state.Up
+	} else {
+		info.State = state.Down
+	}
+}
+
+// ReadWithLog returns the status of dir and, if dir/log is a directory, of
+// its log service.
+func ReadWithLog(dir string, now time.Time) Info {
+	info := Read(dir, now)
+	if fi, err := os.Stat(filepath.Join(dir, "log")); err == nil && fi.IsDir() {
+		l := Read(filepath.Join(dir, "log"), now)
+		l.Name = info.Name + "/log"
+		info.Log = &l
+	}
+	return info
+}
+
+// Services lists the service directories svscan would start in scanDir:
+// sub-directories (or links to them) whose names do not begin with a dot.
+func Services(scanDir string) ([]string, error) {
+	ents, err := os.ReadDir(scanDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p := filepath.Join(scanDir, e.Name())
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// ReadTree returns the status of every service of scanDir, with logs.
+func ReadTree(scanDir string, now time.Time) ([]Info, error) {
+	dirs, err := Services(scanDir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Info, 0, len(dirs))
+	for _, d := range dirs {
+		out = append(out, ReadWithLog(d, now))
+	}
+	return out, nil
+}

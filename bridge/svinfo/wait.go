@@ -1,0 +1,129 @@
+package svinfo
+
+import (
+	"encoding/binary"
+	"errors"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Cond is what Wait waits for.
+type Cond int
+
+const (
+	CondUp    Cond = iota // a process runs (svstat's "up")
+	CondReady             // up and ready (READY=1 or notification-fd); up under C supervise
+	CondDown              // nothing runs, ./finish done
+)
+
+// Errors of Wait.
+var (
+	ErrTimeout       = errors.New("timed out")
+	ErrNotSupervised = errors.New("supervise not running")
+)
+
+// NotSupervisedError names the directory without a supervise.
+type NotSupervisedError struct{ Dir, Why string }
+
+func (e *NotSupervisedError) Error() string { return e.Dir + ": " + e.Why }
+func (e *NotSupervisedError) Unwrap() error { return ErrNotSupervised }
+
+func (c Cond) holds(i *Info) bool {
+	switch c {
+	case CondUp:
+		return i.Up()
+	case CondReady:
+		return i.IsReady()
+	case CondDown:
+		return i.Down()
+	}
+	return false
+}
+
+// Wait blocks until cond holds for every dir (or, with any, for one of
+// them), or timeout passes (0: no timeout). It watches supervise/ with
+// inotify and also re-reads the status every second (or every 100 ms
+// without inotify). It fails with a *NotSupervisedError as soon as a dir has
+// no supervise, and with ErrTimeout.
+func Wait(dirs []string, cond Cond, any bool, timeout time.Duration) error {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	ifd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		ifd = -1
+	} else {
+		defer unix.Close(ifd)
+	}
+	watched := make([]bool, len(dirs))
+	buf := make([]byte, 4096)
+	for {
+		if ifd >= 0 {
+			for i, d := range dirs {
+				if !watched[i] {
+					_, err := unix.InotifyAddWatch(ifd, filepath.Join(d, "supervise"),
+						unix.IN_MOVED_TO|unix.IN_CLOSE_WRITE|unix.IN_CREATE|unix.IN_ATTRIB|unix.IN_DELETE_SELF)
+					watched[i] = err == nil
+				}
+			}
+		}
+		done := 0
+		now := time.Now()
+		for _, d := range dirs {
+			info := Read(d, now)
+			if !info.Supervised {
+				why := info.Error
+				if why == "" {
+					why = "supervise not running"
+				}
+				return &NotSupervisedError{d, why}
+			}
+			if cond.holds(&info) {
+				done++
+			}
+		}
+		if done == len(dirs) || (any && done > 0) {
+			return nil
+		}
+		step := time.Second
+		if ifd < 0 {
+			step = 100 * time.Millisecond
+		}
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return ErrTimeout
+			}
+			step = min(step, left)
+		}
+		if ifd < 0 {
+			time.Sleep(step)
+			continue
+		}
+		fds := []unix.PollFd{{Fd: int32(ifd), Events: unix.POLLIN}}
+		ms := int(step / time.Millisecond)
+		if ms == 0 {
+			ms = 1
+		}
+		unix.Poll(fds, ms)
+		for {
+			n, err := unix.Read(ifd, buf)
+			if err != nil || n <= 0 {
+				break
+			}
+			// A removed supervise/ (IN_IGNORED) must be watched again.
+			for off := 0; off+unix.SizeofInotifyEvent <= n; {
+				mask := binary.NativeEndian.Uint32(buf[off+4:])
+				if mask&unix.IN_IGNORED != 0 {
+					for i := range watched {
+						watched[i] = false
+					}
+				}
+				off += unix.SizeofInotifyEvent + int(binary.NativeEndian.Uint32(buf[off+12:]))
+			}
+		}
+	}
+}
