@@ -1,9 +1,48 @@
-// Package supervise is the supervise program. PLACEHOLDER: replaced by its real implementation.
+// Package supervise is the supervise program: daemontools 0.76's
+// "supervise DIR", run by the engine in package supervise with one reaper
+// for this process. Events go to journald when the bridge provides an
+// observer (journal.NewObserver returns nil without journald).
 package supervise
 
-import "github.com/svbridge/svbridge/internal/cli"
+import (
+	"errors"
+	"os"
+
+	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/internal/cli"
+	engine "github.com/svbridge/svbridge/supervise"
+	"github.com/svbridge/svbridge/supervise/reap"
+)
+
+const prog = "supervise"
 
 // Main runs supervise.
 func Main(e *cli.Env) int {
-	return cli.Fatal(e.Stderr, "supervise", cli.ExitTemp, "not implemented yet")
+	if len(e.Args) != 2 {
+		return cli.Usage(e.Stderr, prog, "supervise dir")
+	}
+	dir := e.Args[1]
+	if err := os.Chdir(dir); err != nil {
+		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to chdir to ", dir, ": ", unwrap(err))
+	}
+	r := reap.New()
+	defer r.Close()
+	cfg := engine.Config{Dir: ".", Name: dir, Reaper: r, Log: e.Stderr, Prog: prog, Environ: e.Environ}
+	if obs := journal.NewObserver(); obs != nil {
+		cfg.Observer = obs
+	}
+	s, err := engine.New(cfg)
+	if err != nil {
+		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, err.Error())
+	}
+	s.Run()
+	return cli.ExitOK
+}
+
+func unwrap(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -1,0 +1,143 @@
+package supervise
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/svbridge/svbridge/internal/cli"
+)
+
+// The per-service NOTIFY_SOCKET: a datagram socket in the abstract
+// namespace (no file, no sun_path length worry), owned by the supervisor.
+// Any process may send to it (systemd's NotifyAccess=all). READY=1,
+// STATUS=... and STOPPING=1 are recorded; other well-formed assignments
+// are ignored; anything else is garbage, reported once. A flood is cut
+// down to notifyBurst messages a second, reported once. Memory stays
+// bounded: one fixed buffer, and the kernel's socket queue.
+
+const (
+	notifyBuf     = 4096 // longer datagrams are cut (and the rest ignored)
+	notifyBurst   = 200  // messages per second beyond which a flood is declared
+	maxStatusText = 512
+)
+
+var notifySeq atomic.Uint64
+
+type notifySocket struct {
+	s    *Supervisor
+	f    *os.File
+	name string
+
+	windowStart  time.Time
+	count        int
+	warnedFlood  bool
+	warnedGarble bool
+}
+
+func newNotifySocket(s *Supervisor) (*notifySocket, error) {
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	name := "@svbridge/supervise/" + strconv.Itoa(os.Getpid()) + "/" + strconv.FormatUint(notifySeq.Add(1), 10)
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: name}); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	return &notifySocket{s: s, f: os.NewFile(uintptr(fd), name), name: name}, nil
+}
+
+func (n *notifySocket) close() { n.f.Close() }
+
+// serve reads datagrams until the socket is closed. It sleeps in the
+// runtime's poller between messages.
+func (n *notifySocket) serve() {
+	buf := make([]byte, notifyBuf)
+	for {
+		m, err := n.f.Read(buf)
+		if err != nil {
+			if err == syscall.EINTR {
+				continue
+			}
+			return
+		}
+		n.handle(buf[:m], time.Now())
+	}
+}
+
+func (n *notifySocket) handle(msg []byte, now time.Time) {
+	if now.Sub(n.windowStart) >= time.Second {
+		n.windowStart, n.count = now, 0
+	}
+	n.count++
+	if n.count > notifyBurst {
+		if !n.warnedFlood {
+			n.warnedFlood = true
+			cli.Warn(n.s.log, n.s.prog, "notify socket of ", n.s.name, " flooded: ignoring messages beyond ", strconv.Itoa(notifyBurst), " a second")
+		}
+		return
+	}
+	ins, garbage := ParseNotify(msg)
+	if garbage && !n.warnedGarble {
+		n.warnedGarble = true
+		cli.Warn(n.s.log, n.s.prog, "notify socket of ", n.s.name, ": ignoring malformed message")
+	}
+	for _, in := range ins {
+		in.Now = now
+		n.s.in <- in
+	}
+}
+
+// ParseNotify reads one sd_notify datagram: newline-separated KEY=VALUE
+// assignments. It returns the inputs for READY=1, STATUS= and STOPPING=1,
+// and whether the datagram held anything that is not an assignment with an
+// upper-case key (garbage). Other assignments (MAINPID=, WATCHDOG=1, ...)
+// are ignored.
+func ParseNotify(msg []byte) (ins []Input, garbage bool) {
+	for len(msg) > 0 {
+		line := msg
+		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
+			line, msg = msg[:i], msg[i+1:]
+		} else {
+			msg = nil
+		}
+		if len(line) == 0 {
+			continue
+		}
+		eq := bytes.IndexByte(line, '=')
+		if eq <= 0 || !validKey(line[:eq]) {
+			garbage = true
+			continue
+		}
+		key, val := string(line[:eq]), line[eq+1:]
+		switch key {
+		case "READY":
+			if string(val) == "1" {
+				ins = append(ins, Input{Kind: InReady})
+			}
+		case "STOPPING":
+			if string(val) == "1" {
+				ins = append(ins, Input{Kind: InStopping})
+			}
+		case "STATUS":
+			if len(val) > maxStatusText {
+				val = val[:maxStatusText]
+			}
+			ins = append(ins, Input{Kind: InStatusText, Text: string(bytes.ToValidUTF8(val, []byte("?")))})
+		}
+	}
+	return ins, garbage
+}
+
+func validKey(k []byte) bool {
+	for _, c := range k {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,363 @@
+package supervise
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/supervise/reap"
+	"github.com/svbridge/svbridge/supervise/state"
+	"github.com/svbridge/svbridge/supervise/status"
+	"github.com/svbridge/svbridge/supervise/svdir"
+)
+
+// Config describes one Supervisor.
+type Config struct {
+	// Dir is the service directory as the process can open it (relative to
+	// the working directory or absolute).
+	Dir string
+	// Name is how messages name the directory ("supervise: fatal: unable
+	// to start NAME/run: ..."); empty means Dir.
+	Name string
+	// Reaper is the process's one reaper. Required.
+	Reaper *reap.Reaper
+	// Observer receives every transition; nil means none.
+	Observer Observer
+	// Log receives supervise's own messages; nil means os.Stderr.
+	Log io.Writer
+	// Prog prefixes messages; empty means "supervise".
+	Prog string
+	// Environ is the environment given to ./run and ./finish (NOTIFY_SOCKET
+	// is replaced); nil means os.Environ().
+	Environ []string
+	// Stdin, Stdout and Stderr of the children; nil means this process's
+	// own descriptors 0, 1 and 2.
+	Stdin, Stdout, Stderr *os.File
+	// NoNotifySocket turns off the per-service NOTIFY_SOCKET.
+	NoNotifySocket bool
+}
+
+// Supervisor runs one service directory. Build it with New, then call Run.
+type Supervisor struct {
+	cfg     Config
+	dir     string // for file access
+	name    string // for messages
+	absDir  string
+	service string
+	log     io.Writer
+	prog    string
+
+	m      *Machine
+	in     chan Input
+	timers [numTimers]*time.Timer
+	gen    [numTimers]uint64
+
+	lock, control, controlW, ok *os.File
+
+	notify     *notifySocket
+	readyPipe  *os.File // read end of the notification-fd pipe of the current run
+	killpg     bool     // the current run was started as a group leader
+	warnedNfd  bool
+	warnedJSON bool
+}
+
+// SetupError is a fatal error of New, with daemontools' wording; the
+// supervise program prints "supervise: fatal: " + Error() and exits 111.
+type SetupError struct {
+	Msg string // "unable to acquire DIR/supervise/lock: "
+	Err error
+}
+
+func (e *SetupError) Error() string { return e.Msg + cli.ErrStr(e.Err) }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// New sets up the service directory as daemontools' supervise does: it
+// reads ./down, creates supervise/ (0700), takes supervise/lock (exclusive,
+// not waiting), makes and opens the control and ok FIFOs and writes the
+// first status. It does not start ./run: Run does.
+func New(cfg Config) (*Supervisor, error) {
+	if cfg.Reaper == nil {
+		return nil, errors.New("supervise: no reaper")
+	}
+	s := &Supervisor{cfg: cfg, dir: cfg.Dir, name: cfg.Name, log: cfg.Log, prog: cfg.Prog}
+	if s.name == "" {
+		s.name = s.dir
+	}
+	if s.log == nil {
+		s.log = os.Stderr
+	}
+	if s.prog == "" {
+		s.prog = "supervise"
+	}
+	if abs, err := filepath.Abs(s.dir); err == nil {
+		s.absDir = abs
+	} else {
+		s.absDir = s.dir
+	}
+	s.service = filepath.Base(s.absDir)
+	if filepath.Base(s.absDir) == svdir.Log {
+		s.service = filepath.Base(filepath.Dir(s.absDir)) + "/" + svdir.Log
+	}
+
+	normallyUp := true
+	if _, err := os.Stat(s.path(svdir.Down)); err == nil {
+		normallyUp = false
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, &SetupError{"unable to stat " + s.name + "/down: ", err}
+	}
+	os.Mkdir(s.path(svdir.Supervise), 0700)
+	fd, err := syscall.Open(s.path(svdir.Lock), syscall.O_WRONLY|syscall.O_CREAT|syscall.O_APPEND|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0600)
+	if err == nil {
+		if err = syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			syscall.Close(fd)
+		}
+	}
+	if err != nil {
+		return nil, &SetupError{"unable to acquire " + s.name + "/supervise/lock: ", err}
+	}
+	s.lock = os.NewFile(uintptr(fd), svdir.Lock)
+	fail := func(e *SetupError) (*Supervisor, error) {
+		s.closeFiles()
+		return nil, e
+	}
+
+	var initial []byte
+	ctl := s.path(svdir.Control)
+	syscall.Mkfifo(ctl, 0600)
+	if st, err := os.Lstat(ctl); err == nil && st.Mode().IsRegular() {
+		// daemontools reads a regular file here as if it were the FIFO
+		// (and then spins on its end). Take its bytes as commands once,
+		// then put a FIFO in its place so svc works.
+		initial = readSome(ctl, 64)
+		cli.Warn(s.log, s.prog, s.name+"/supervise/control is not a FIFO: replacing it")
+		os.Remove(ctl)
+		syscall.Mkfifo(ctl, 0600)
+	}
+	if s.control, err = os.OpenFile(ctl, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+		return fail(&SetupError{"unable to read " + s.name + "/supervise/control: ", err})
+	}
+	if s.controlW, err = os.OpenFile(ctl, os.O_WRONLY|syscall.O_NONBLOCK, 0); err != nil {
+		return fail(&SetupError{"unable to write " + s.name + "/supervise/control: ", err})
+	}
+	s.m = NewMachine(normallyUp, time.Now())
+	s.announce()
+	ok := s.path(svdir.OK)
+	syscall.Mkfifo(ok, 0600)
+	if s.ok, err = os.OpenFile(ok, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+		return fail(&SetupError{"unable to read " + s.name + "/supervise/ok: ", err})
+	}
+	s.in = make(chan Input, 16)
+	if !cfg.NoNotifySocket {
+		ns, err := newNotifySocket(s)
+		if err != nil {
+			cli.Warn(s.log, s.prog, "unable to create notify socket for ", s.name, ": ", err)
+		} else {
+			s.notify = ns
+		}
+	}
+	for _, c := range initial {
+		s.in <- Input{Kind: InControl, Byte: c}
+	}
+	return s, nil
+}
+
+func readSome(path string, n int) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	m, _ := io.ReadFull(f, b)
+	return b[:m]
+}
+
+func (s *Supervisor) path(name string) string { return filepath.Join(s.dir, name) }
+
+// Dir returns the absolute service directory.
+func (s *Supervisor) Dir() string { return s.absDir }
+
+// Run supervises until svc -x is obeyed (the service and ./finish are
+// down), then releases the directory and returns.
+func (s *Supervisor) Run() {
+	go s.readControl()
+	if s.notify != nil {
+		go s.notify.serve()
+	}
+	s.apply(s.m.Step(Input{Kind: InBoot, Now: time.Now()}))
+	for !s.m.Done() {
+		in := <-s.in
+		if in.Kind == InTimer {
+			if in.Pid != int(s.gen[in.Timer]) {
+				continue // cancelled or re-armed since
+			}
+			in.Pid = 0
+			s.timers[in.Timer] = nil
+		}
+		if in.Now.IsZero() {
+			in.Now = time.Now()
+		}
+		s.apply(s.m.Step(in))
+	}
+	for i := range s.timers {
+		s.stopTimer(TimerKind(i))
+	}
+	s.announce()
+	s.closeFiles()
+}
+
+func (s *Supervisor) closeFiles() {
+	for _, f := range []*os.File{s.control, s.controlW, s.ok, s.readyPipe} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	if s.notify != nil {
+		s.notify.close()
+	}
+	if s.lock != nil {
+		s.lock.Close()
+	}
+}
+
+// readControl feeds the bytes written to supervise/control to the loop. It
+// sleeps in the runtime's poller: no wake-up until a byte arrives.
+func (s *Supervisor) readControl() {
+	var b [64]byte
+	for {
+		n, err := s.control.Read(b[:])
+		for _, c := range b[:n] {
+			s.in <- Input{Kind: InControl, Byte: c}
+		}
+		if err != nil && n == 0 {
+			return // closed at exit
+		}
+	}
+}
+
+// apply carries out actions; spawn actions are answered at once with a
+// follow-up Step, so the machine never waits for a spawn.
+func (s *Supervisor) apply(acts []Action) {
+	// Step reuses its slice: copy what is left before stepping again.
+	queue := append([]Action(nil), acts...)
+	for len(queue) > 0 {
+		a := queue[0]
+		queue = queue[1:]
+		var next *Input
+		switch a.Kind {
+		case ActSpawnRun:
+			in := s.spawnRun()
+			next = &in
+		case ActSpawnFinish:
+			in := s.spawnFinish(a.Code, int(a.Sig))
+			next = &in
+		case ActSignal:
+			s.kill(a.Pid, a.Sig)
+		case ActSetTimer:
+			s.setTimer(a.Timer, a.After)
+		case ActCancelTimer:
+			s.stopTimer(a.Timer)
+		case ActAnnounce:
+			s.announce()
+		case ActEmit:
+			if a.Event.Kind == EventExited && s.readyPipe != nil {
+				s.readyPipe.Close()
+				s.readyPipe = nil
+			}
+			if s.cfg.Observer != nil {
+				ev := a.Event
+				ev.Service, ev.Dir = s.service, s.absDir
+				s.cfg.Observer.Observe(ev)
+			}
+		case ActExit:
+		}
+		if next != nil {
+			next.Now = time.Now()
+			queue = append(append([]Action(nil), s.m.Step(*next)...), queue...)
+		}
+	}
+}
+
+func (s *Supervisor) kill(pid int, sig syscall.Signal) {
+	if pid <= 0 {
+		return
+	}
+	if pid == s.m.RunPid() && s.killpg {
+		if syscall.Kill(-pid, sig) == nil {
+			return
+		}
+	}
+	syscall.Kill(pid, sig)
+}
+
+func (s *Supervisor) setTimer(t TimerKind, d time.Duration) {
+	s.stopTimer(t)
+	g := s.gen[t]
+	s.timers[t] = time.AfterFunc(d, func() { s.in <- Input{Kind: InTimer, Timer: t, Pid: int(g)} })
+}
+
+func (s *Supervisor) stopTimer(t TimerKind) {
+	s.gen[t]++
+	if s.timers[t] != nil {
+		s.timers[t].Stop()
+		s.timers[t] = nil
+	}
+}
+
+// announce writes supervise/status (daemontools' 18 bytes, with its
+// warnings on failure) and supervise/status.json.
+func (s *Supervisor) announce() {
+	if err := status.Write(s.dir, s.m.Status18()); err != nil {
+		var pe *os.PathError
+		var le *os.LinkError
+		switch {
+		case errors.As(err, &le):
+			cli.Warn(s.log, s.prog, "unable to rename ", s.name, "/supervise/status.new to status: ", le.Err)
+		case errors.As(err, &pe) && pe.Op == "open":
+			cli.Warn(s.log, s.prog, "unable to open ", s.name, "/supervise/status.new: ", pe.Err)
+		default:
+			cli.Warn(s.log, s.prog, "unable to write ", s.name, "/supervise/status.new: ", err)
+		}
+	}
+	snap := s.m.Snapshot()
+	snap.Supervisor = os.Getpid()
+	if err := state.Write(s.dir, &snap); err != nil && !s.warnedJSON {
+		s.warnedJSON = true
+		cli.Warn(s.log, s.prog, "unable to write ", s.name, "/", state.File, ": ", err)
+	}
+}
+
+// readMillis reads a file holding a number of milliseconds; ok is false
+// when the file is absent or does not hold a number.
+func readMillis(path string) (time.Duration, bool) {
+	n, ok := readNumber(path)
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(n) * time.Millisecond, true
+}
+
+func readNumber(path string) (int, bool) {
+	b := readSome(path, 32)
+	if b == nil {
+		return 0, false
+	}
+	i := 0
+	for i < len(b) && b[i] != '\n' {
+		i++
+	}
+	str := string(b[:i])
+	for len(str) > 0 && (str[len(str)-1] == ' ' || str[len(str)-1] == '\t' || str[len(str)-1] == '\r') {
+		str = str[:len(str)-1]
+	}
+	n, err := strconv.Atoi(str)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
