@@ -184,7 +184,7 @@ func Fields(ev supervise.Event, ident string) []Field {
 	if ev.Kind == supervise.EventExited {
 		if ev.Signal != 0 {
 			add("SVC_SIGNAL", strconv.Itoa(ev.Signal))
-			add("SVC_SIGNAL_NAME", signalName(ev.Signal))
+			add("SVC_SIGNAL_NAME", SignalName(ev.Signal))
 		} else {
 			add("SVC_EXIT_CODE", strconv.Itoa(ev.ExitCode))
 		}
@@ -229,7 +229,7 @@ func Message(ev supervise.Event) string {
 	case supervise.EventExited:
 		var how string
 		if ev.Signal != 0 {
-			how = "killed by signal " + signalName(ev.Signal)
+			how = "killed by signal " + SignalName(ev.Signal)
 		} else {
 			how = "exited with code " + strconv.Itoa(ev.ExitCode)
 		}
@@ -263,7 +263,8 @@ var signalNames = [...]string{1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP"
 	17: "CHLD", 18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU", 23: "URG", 24: "XCPU",
 	25: "XFSZ", 26: "VTALRM", 27: "PROF", 28: "WINCH", 29: "IO", 30: "PWR", 31: "SYS"}
 
-func signalName(n int) string {
+// SignalName returns "SIGTERM" for 15, or the number for an unknown signal.
+func SignalName(n int) string {
 	if n > 0 && n < len(signalNames) {
 		return "SIG" + signalNames[n]
 	}

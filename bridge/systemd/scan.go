@@ -1,9 +1,305 @@
-// Package systemd connects svscan to systemd: sd_notify and journal streams.
-// PLACEHOLDER: replaced by the bridge's real implementation.
+// Package systemd connects svscan to systemd when it runs as a systemd
+// service: sd_notify (READY=1 after the first scan, a STATUS= line that
+// follows the tree, WATCHDOG=1 only while svscan's loop turns, STOPPING=1,
+// RELOADING=1) and journald stdout streams for services without a log/.
 package systemd
 
-import "github.com/svbridge/svbridge/supervise"
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/supervise"
+)
+
+// Timing of the STATUS= line and of the watchdog.
+const (
+	statusMinInterval = time.Second     // at most one STATUS= per second
+	statusRefresh     = 5 * time.Second // re-read the tree at least this often
+	aliveWindow       = 11 * time.Second
+)
+
+// Scan is the ScanObserver of an svscan run by systemd.
+type Scan struct {
+	dir    string
+	n      *notifier // nil without NOTIFY_SOCKET
+	stderr io.Writer
+
+	watchdog    time.Duration // WATCHDOG_USEC; 0 = no watchdog
+	aliveWindow time.Duration // how old the last Alive may be for WATCHDOG=1
+
+	mu         sync.Mutex
+	services   []string
+	ready      bool // READY=1 sent
+	reloading  bool
+	stopping   bool
+	lastAlive  time.Time
+	lastPing   time.Time
+	lastStatus string
+	statusAt   time.Time
+	dirty      bool
+	warned     bool
+	watches    map[string]bool
+
+	ifd  int // inotify, -1 if none
+	quit chan struct{}
+	done chan struct{}
+}
 
 // NewScanObserver returns the ScanObserver for an svscan of scanDir, or nil
-// when svscan does not run under systemd.
-func NewScanObserver(scanDir string) supervise.ScanObserver { return nil }
+// when svscan does not run under systemd (neither NOTIFY_SOCKET nor
+// INVOCATION_ID set). It takes NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID
+// out of the environment, so the supervise processes and services svscan
+// starts do not inherit them.
+func NewScanObserver(scanDir string) supervise.ScanObserver {
+	s := newScan(scanDir, os.Getenv, os.Stderr)
+	for _, k := range []string{"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"} {
+		os.Unsetenv(k)
+	}
+	if s == nil {
+		return nil
+	}
+	return s
+}
+
+func newScan(scanDir string, getenv func(string) string, stderr io.Writer) *Scan {
+	sock := getenv("NOTIFY_SOCKET")
+	if sock == "" && getenv("INVOCATION_ID") == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(scanDir)
+	if err != nil {
+		abs = scanDir
+	}
+	s := &Scan{dir: abs, stderr: stderr, aliveWindow: aliveWindow, ifd: -1, watches: map[string]bool{},
+		quit: make(chan struct{}), done: make(chan struct{})}
+	if sock != "" {
+		if n, err := newNotifier(sock); err == nil {
+			s.n = n
+		} else {
+			s.warn("unable to use NOTIFY_SOCKET " + sock + ": " + err.Error())
+		}
+	}
+	if us, err := strconv.ParseInt(getenv("WATCHDOG_USEC"), 10, 64); err == nil && us > 0 {
+		pid := getenv("WATCHDOG_PID")
+		if pid == "" || pid == strconv.Itoa(os.Getpid()) {
+			s.watchdog = time.Duration(us) * time.Microsecond
+		}
+	}
+	if fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK); err == nil {
+		s.ifd = fd
+	}
+	go s.loop()
+	return s
+}
+
+func (s *Scan) warn(msg string) {
+	if s.stderr != nil {
+		io.WriteString(s.stderr, "svscan: warning: "+msg+"\n")
+	}
+}
+
+// notify sends msg, and says once on stderr if systemd cannot be reached.
+func (s *Scan) notify(msg string) {
+	if s.n == nil {
+		return
+	}
+	if err := s.n.send(msg); err != nil {
+		if !s.warned {
+			s.warned = true
+			s.warn("unable to notify systemd: " + err.Error())
+		}
+		return
+	}
+	s.warned = false
+}
+
+// ScanDone sends READY=1 after the first scan (and after a reload) and
+// refreshes the STATUS= line.
+func (s *Scan) ScanDone(services []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.services = append(s.services[:0], services...)
+	s.lastAlive = time.Now()
+	s.addWatchesLocked()
+	sum := s.summaryLocked()
+	if !s.ready || s.reloading {
+		s.ready, s.reloading = true, false
+		s.notify("READY=1\nSTATUS=" + sum)
+		s.lastStatus, s.statusAt, s.dirty = sum, time.Now(), false
+		return
+	}
+	s.sendStatusLocked(sum, false)
+}
+
+// Alive records that svscan's loop turned, and pings the watchdog if due.
+func (s *Scan) Alive() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastAlive = time.Now()
+	s.pingLocked(s.lastAlive)
+}
+
+// Stopping sends STOPPING=1.
+func (s *Scan) Stopping() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopping = true
+	s.notify("STOPPING=1")
+}
+
+// Reloading sends RELOADING=1 with MONOTONIC_USEC; the next ScanDone sends
+// READY=1.
+func (s *Scan) Reloading() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reloading = true
+	s.notify("RELOADING=1\nMONOTONIC_USEC=" + monotonicUsec())
+}
+
+// ServiceOutput connects a service without log/ to journald as a stdout
+// stream identified by the service's name (journalctl -t NAME). It returns
+// nil, nil when journald's stream socket is absent.
+func (s *Scan) ServiceOutput(service string) (*os.File, error) {
+	if !journal.Available(journal.StreamPath) {
+		return nil, nil
+	}
+	return journal.OpenStream(journal.StreamPath, journal.StreamOptions{Identifier: service, Priority: journal.PriInfo})
+}
+
+// Close stops the background goroutine (for tests; svscan just exits).
+func (s *Scan) Close() {
+	close(s.quit)
+	<-s.done
+	if s.ifd >= 0 {
+		unix.Close(s.ifd)
+	}
+	if s.n != nil {
+		s.n.close()
+	}
+}
+
+// pingLocked sends WATCHDOG=1 when half the interval has passed since the
+// last ping and svscan's loop was seen alive recently.
+func (s *Scan) pingLocked(now time.Time) {
+	if s.watchdog == 0 || s.stopping {
+		return
+	}
+	if now.Sub(s.lastAlive) > s.aliveWindow {
+		return // the loop is stuck: let systemd's watchdog fire
+	}
+	if now.Sub(s.lastPing) >= s.watchdog/2 {
+		s.lastPing = now
+		s.notify("WATCHDOG=1")
+	}
+}
+
+func (s *Scan) summaryLocked() string {
+	now := time.Now()
+	infos := make([]svinfo.Info, 0, len(s.services))
+	for _, name := range s.services {
+		in := svinfo.Read(filepath.Join(s.dir, name), now)
+		in.Name = name
+		infos = append(infos, in)
+	}
+	return Summary(infos)
+}
+
+// sendStatusLocked sends STATUS= if it changed and the rate limit allows;
+// otherwise it leaves the tree marked dirty for the loop.
+func (s *Scan) sendStatusLocked(sum string, force bool) {
+	if sum == s.lastStatus && !force {
+		s.dirty = false
+		return
+	}
+	if time.Since(s.statusAt) < statusMinInterval {
+		s.dirty = true
+		return
+	}
+	s.notify("STATUS=" + sum)
+	s.lastStatus, s.statusAt, s.dirty = sum, time.Now(), false
+}
+
+// addWatchesLocked watches every service's supervise/ directory (and its
+// log's), where supervise renames status files into place.
+func (s *Scan) addWatchesLocked() {
+	if s.ifd < 0 {
+		return
+	}
+	for _, name := range s.services {
+		for _, d := range []string{filepath.Join(s.dir, name, "supervise"), filepath.Join(s.dir, name, "log", "supervise")} {
+			if s.watches[d] {
+				continue
+			}
+			if _, err := unix.InotifyAddWatch(s.ifd, d, unix.IN_MOVED_TO|unix.IN_CLOSE_WRITE|unix.IN_DELETE_SELF); err == nil {
+				s.watches[d] = true
+			}
+		}
+	}
+}
+
+// loop follows the tree between svscan's calls: inotify events mark the
+// STATUS= line dirty, a refresh re-reads the tree every few seconds, and
+// the watchdog is pinged on time as long as Alive was called recently.
+func (s *Scan) loop() {
+	defer close(s.done)
+	tick := 250 * time.Millisecond
+	if s.watchdog > 0 && s.watchdog/4 < tick {
+		tick = s.watchdog / 4
+	}
+	buf := make([]byte, 4096)
+	lastRefresh := time.Now()
+	for {
+		select {
+		case <-s.quit:
+			return
+		default:
+		}
+		changed := false
+		if s.ifd >= 0 {
+			fds := []unix.PollFd{{Fd: int32(s.ifd), Events: unix.POLLIN}}
+			unix.Poll(fds, int(tick/time.Millisecond))
+			for {
+				n, err := unix.Read(s.ifd, buf)
+				if err != nil || n <= 0 {
+					break
+				}
+				changed = true
+				for off := 0; off+unix.SizeofInotifyEvent <= n; {
+					if mask := nativeUint32(buf[off+4:]); mask&unix.IN_IGNORED != 0 {
+						s.mu.Lock()
+						clear(s.watches) // a supervise/ went away: watch again
+						s.mu.Unlock()
+					}
+					off += unix.SizeofInotifyEvent + int(nativeUint32(buf[off+12:]))
+				}
+			}
+		} else {
+			time.Sleep(tick)
+		}
+		now := time.Now()
+		s.mu.Lock()
+		s.pingLocked(now)
+		if s.ready && !s.stopping {
+			if changed {
+				s.dirty = true
+			}
+			refresh := now.Sub(lastRefresh) >= statusRefresh
+			if refresh {
+				s.addWatchesLocked()
+				lastRefresh = now
+			}
+			if (s.dirty || refresh) && now.Sub(s.statusAt) >= statusMinInterval {
+				s.sendStatusLocked(s.summaryLocked(), false)
+			}
+		}
+		s.mu.Unlock()
+	}
+}

@@ -1,0 +1,261 @@
+package systemd
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/supervise/state"
+)
+
+// fakeSystemd is a NOTIFY_SOCKET of our own; it records every datagram.
+type fakeSystemd struct {
+	path string
+	fd   int
+	mu   sync.Mutex
+	msgs []string
+}
+
+func newFakeSystemd(t *testing.T) *fakeSystemd {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify")
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	tv := unix.Timeval{Usec: 100000}
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	f := &fakeSystemd{path: path, fd: fd}
+	done := make(chan struct{})
+	stop := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			n, _, err := unix.Recvfrom(fd, buf, 0)
+			if err == nil {
+				f.mu.Lock()
+				f.msgs = append(f.msgs, string(buf[:n]))
+				f.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done; unix.Close(fd) })
+	return f
+}
+
+func (f *fakeSystemd) all() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.msgs...)
+}
+
+func (f *fakeSystemd) count(prefix string) int {
+	n := 0
+	for _, m := range f.all() {
+		if strings.HasPrefix(m, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor polls until some message satisfies ok, with a deadline.
+func (f *fakeSystemd) waitFor(t *testing.T, what string, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range f.all() {
+			if ok(m) {
+				return m
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no %s among %q", what, f.all())
+	return ""
+}
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestNotUnderSystemd(t *testing.T) {
+	if s := newScan(t.TempDir(), env(nil), nil); s != nil {
+		t.Fatal("ScanObserver without NOTIFY_SOCKET/INVOCATION_ID")
+	}
+	t.Setenv("NOTIFY_SOCKET", "")
+	t.Setenv("INVOCATION_ID", "")
+	os.Unsetenv("NOTIFY_SOCKET")
+	os.Unsetenv("INVOCATION_ID")
+	if o := NewScanObserver(t.TempDir()); o != nil {
+		t.Fatal("NewScanObserver returned non-nil outside systemd")
+	}
+}
+
+func TestReadyReloadStopping(t *testing.T) {
+	sd := newFakeSystemd(t)
+	dir := t.TempDir()
+	s := newScan(dir, env(map[string]string{"NOTIFY_SOCKET": sd.path}), nil)
+	defer s.Close()
+	s.Alive()
+	time.Sleep(50 * time.Millisecond)
+	if n := len(sd.all()); n != 0 {
+		t.Fatalf("sent before the first scan: %q", sd.all())
+	}
+	s.ScanDone(nil)
+	m := sd.waitFor(t, "READY=1", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
+	if !strings.Contains(m, "STATUS=0 services: 0 up, 0 down") {
+		t.Errorf("READY message: %q", m)
+	}
+	s.ScanDone(nil)
+	s.Reloading()
+	sd.waitFor(t, "RELOADING=1", func(m string) bool {
+		return strings.HasPrefix(m, "RELOADING=1\nMONOTONIC_USEC=") && len(m) > len("RELOADING=1\nMONOTONIC_USEC=")
+	})
+	s.ScanDone(nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for sd.count("READY=1") != 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := sd.count("READY=1"); n != 2 {
+		t.Fatalf("READY=1 sent %d times, want 2 (start, after reload): %q", n, sd.all())
+	}
+	s.Stopping()
+	sd.waitFor(t, "STOPPING=1", func(m string) bool { return m == "STOPPING=1" })
+}
+
+// TestWatchdogOnlyWhileAlive: WATCHDOG=1 goes out while Alive is called and
+// stops once the loop stops calling it.
+func TestWatchdogOnlyWhileAlive(t *testing.T) {
+	sd := newFakeSystemd(t)
+	s := newScan(t.TempDir(), env(map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000",
+		"WATCHDOG_PID": "1"}), nil)
+	if s.watchdog != 0 {
+		t.Fatal("watchdog enabled for another pid")
+	}
+	s.Close()
+	s = newScan(t.TempDir(), env(map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000"}), nil)
+	defer s.Close()
+	s.mu.Lock()
+	s.aliveWindow = 300 * time.Millisecond
+	s.mu.Unlock()
+	s.ScanDone(nil)
+	// svscan's loop turns only every 500 ms: pings must still come every 50 ms.
+	for i := 0; i < 3; i++ {
+		s.Alive()
+		time.Sleep(250 * time.Millisecond)
+	}
+	alive := sd.count("WATCHDOG=1")
+	if alive < 6 {
+		t.Fatalf("only %d pings in 750 ms with a 100 ms watchdog", alive)
+	}
+	// The loop is now stuck: after the window, no more pings.
+	time.Sleep(400 * time.Millisecond)
+	before := sd.count("WATCHDOG=1")
+	time.Sleep(500 * time.Millisecond)
+	if after := sd.count("WATCHDOG=1"); after != before {
+		t.Fatalf("%d pings while the loop was stuck", after-before)
+	}
+	s.Alive()
+	deadline := time.Now().Add(5 * time.Second)
+	for sd.count("WATCHDOG=1") == before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if sd.count("WATCHDOG=1") == before {
+		t.Fatal("no ping after the loop came back")
+	}
+}
+
+func TestSummary(t *testing.T) {
+	one := 1
+	infos := []svinfo.Info{
+		{Name: "a", Supervised: true, Pid: 10, Want: "up"},
+		{Name: "web", Supervised: true, Pid: 0, Want: "up", LastExit: &state.Exit{Code: 1}, Restarts: &one},
+		{Name: "off", Supervised: true, Pid: 0, Want: "down"},
+		{Name: "crash", Supervised: true, Pid: 0, Want: "up", Flapping: true, LastExit: &state.Exit{Code: -1, Signal: 11}},
+		{Name: "lost", Supervised: false},
+	}
+	got := Summary(infos)
+	want := "5 services: 1 up, 3 down, 1 not supervised (web: restarting, exit 1; crash: flapping, SIGSEGV; lost: not supervised)"
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+	infos = append(infos, svinfo.Info{Name: "x", Supervised: true, Want: "up"})
+	if got := Summary(infos); !strings.HasSuffix(got, "; +1 more)") {
+		t.Fatalf("long list: %q", got)
+	}
+	if got := Summary(infos[:1]); got != "1 service: 1 up, 0 down" {
+		t.Fatalf("one: %q", got)
+	}
+}
+
+// TestStatusFollowsTree: two services under Debian's C supervise; svc -d
+// changes the STATUS= line without any call from svscan (inotify).
+func TestStatusFollowsTree(t *testing.T) {
+	for _, p := range []string{"/usr/bin/supervise", "/usr/bin/svc"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("daemontools' %s not installed", p)
+		}
+	}
+	root := t.TempDir()
+	for _, n := range []string{"a", "b"} {
+		d := filepath.Join(root, n)
+		os.Mkdir(d, 0755)
+		os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
+		cmd := exec.Command("/usr/bin/supervise", d)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			exec.Command("/usr/bin/svc", "-dx", d).Run()
+			ch := make(chan struct{})
+			go func() { cmd.Wait(); close(ch) }()
+			select {
+			case <-ch:
+			case <-time.After(5 * time.Second):
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			}
+		})
+	}
+	for _, n := range []string{"a", "b"} {
+		if err := waitUp(filepath.Join(root, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sd := newFakeSystemd(t)
+	s := newScan(root, env(map[string]string{"NOTIFY_SOCKET": sd.path}), nil)
+	defer s.Close()
+	s.ScanDone([]string{"a", "b"})
+	sd.waitFor(t, "READY with 2 up", func(m string) bool { return m == "READY=1\nSTATUS=2 services: 2 up, 0 down" })
+	if out, err := exec.Command("/usr/bin/svc", "-d", filepath.Join(root, "b")).CombinedOutput(); err != nil {
+		t.Fatalf("svc -d: %v %s", err, out)
+	}
+	sd.waitFor(t, "STATUS with b down", func(m string) bool { return m == "STATUS=2 services: 1 up, 1 down" })
+}
+
+func waitUp(dir string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := svinfo.Wait([]string{dir}, svinfo.CondUp, false, 5*time.Second)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
