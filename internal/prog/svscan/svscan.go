@@ -1,9 +1,69 @@
-// Package svscan is the svscan program. PLACEHOLDER: replaced by its real implementation.
+// Package svscan is the svscan program: daemontools 0.76's svscan [DIR],
+// plus an immediate start of new service dirs (inotify) and an orderly
+// stop on SIGTERM. The engine is supervise/scan.
 package svscan
 
-import "github.com/svbridge/svbridge/internal/cli"
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/svbridge/svbridge/bridge/systemd"
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/supervise/reap"
+	"github.com/svbridge/svbridge/supervise/scan"
+)
+
+const prog = "svscan"
 
 // Main runs svscan.
 func Main(e *cli.Env) int {
-	return cli.Fatal(e.Stderr, "svscan", cli.ExitTemp, "not implemented yet")
+	if len(e.Args) > 1 {
+		if err := os.Chdir(e.Args[1]); err != nil {
+			return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to chdir to ", e.Args[1], ": ", err)
+		}
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		dir = "."
+	}
+
+	// Subscribe before the first child exists.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	r := reap.New()
+	defer r.Close()
+
+	exe, _ := os.Executable()
+	env := e.Environment()
+	getenv := func(k string) string {
+		for i := len(env) - 1; i >= 0; i-- {
+			if len(env[i]) > len(k) && env[i][len(k)] == '=' && env[i][:len(k)] == k {
+				return env[i][len(k)+1:]
+			}
+		}
+		return ""
+	}
+	s := scan.New(scan.Config{
+		Dir:      ".",
+		Launcher: scan.FindSupervise(getenv, exe),
+		Reaper:   r,
+		Observer: systemd.NewScanObserver(dir),
+		Warn:     e.Stderr,
+		Prog:     prog,
+		Stdin:    fileOr(e.Stdin, os.Stdin),
+		Stdout:   fileOr(e.Stdout, os.Stdout),
+		Stderr:   fileOr(e.Stderr, os.Stderr),
+		Environ:  env,
+	})
+	return s.Run(sigs)
+}
+
+// fileOr returns w when it is a file (so children can inherit it), else def.
+func fileOr(w any, def *os.File) *os.File {
+	if f, ok := w.(*os.File); ok {
+		return f
+	}
+	return def
 }

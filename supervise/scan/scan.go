@@ -1,0 +1,636 @@
+// Package scan is svscan's engine: it starts one supervise per
+// subdirectory of a scan directory, and a second one for NAME/log joined to
+// the first by a pipe that the scanner holds, so either side can be
+// restarted without losing a line. It rescans every few seconds as
+// daemontools 0.76 does, and also reacts at once to new entries (inotify).
+// On SIGTERM it stops every service, then each logger once its service is
+// down and the pipe is drained, and returns.
+//
+// All state lives in a Scanner (no package globals), and children are
+// started and reaped through a supervise/reap.Reaper shared with the rest
+// of the process.
+package scan
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/supervise"
+	"github.com/svbridge/svbridge/supervise/reap"
+	"github.com/svbridge/svbridge/supervise/svctl"
+	"github.com/svbridge/svbridge/supervise/svdir"
+)
+
+// Defaults of Config.
+const (
+	DefaultInterval    = 5 * time.Second        // daemontools' rescan period
+	DefaultSettle      = 40 * time.Millisecond  // quiet time before starting a freshly made dir
+	DefaultLogGrace    = 10 * time.Second       // how long a stopping logger may take to drain
+	DefaultMaxServices = 1000                   // daemontools' SERVICES
+	retryControl       = 100 * time.Millisecond // retry period of svc commands while stopping
+	youngPending       = time.Second            // a periodic scan leaves younger new dirs to the settle logic
+)
+
+// Config is what a Scanner needs. Zero durations take the defaults.
+type Config struct {
+	Dir      string // the scan directory ("." after svscan's chdir)
+	Launcher Launcher
+	Reaper   *reap.Reaper           // required: starts and reaps the supervise processes
+	Observer supervise.ScanObserver // may be nil
+	Warn     io.Writer              // svscan's own warnings ("svscan: warning: ...")
+	Prog     string                 // program name in messages; "svscan" if empty
+
+	// Stdin, Stdout and Stderr are inherited by the supervise processes
+	// (nil: svscan's own). A service with a log dir gets the pipe as
+	// stdout; its logger gets the pipe as stdin.
+	Stdin, Stdout, Stderr *os.File
+	Environ               []string // nil: os.Environ()
+
+	Interval    time.Duration // rescan period
+	Settle      time.Duration // quiet time before starting a dir noticed while it is being filled
+	LogGrace    time.Duration // after "x" to a stopping logger, how long before "dx"
+	MaxServices int
+}
+
+// fileKey identifies a service directory as daemontools does: by device
+// and inode, so a renamed directory keeps its supervise and its pipe.
+type fileKey struct{ dev, ino uint64 }
+
+// entry is one service directory being supervised.
+type entry struct {
+	key    fileKey
+	name   string
+	active bool // seen by the current scan
+	hasLog bool
+	pid    int // supervise NAME, 0 if not running
+	logPid int // supervise log (in NAME), 0 if not running
+	r, w   *os.File
+
+	// Orderly stop.
+	downSent   bool      // "dx" delivered to supervise NAME
+	exitSent   bool      // "x" delivered to supervise NAME/log
+	exitAt     time.Time // when "x" was delivered
+	killSent   bool      // "dx" delivered to supervise NAME/log after LogGrace
+	failSince  time.Time // first failed delivery, for one warning
+	failWarned bool
+}
+
+// pending is a directory created in the scan dir (mkdir) that is probably
+// still being filled: it is started once it holds a run file and has been
+// quiet for Settle, so a log/ made right after run is not missed.
+type pending struct {
+	wd    int32
+	born  time.Time
+	last  time.Time // last change seen inside it
+	watch bool      // wd is valid
+}
+
+type exited struct {
+	pid int
+}
+
+// Scanner is one svscan.
+type Scanner struct {
+	cfg      Config
+	prog     string
+	entries  []*entry
+	exits    chan exited
+	watch    *watcher
+	scanWd   int32
+	pending  map[string]*pending
+	stopping bool
+}
+
+// New returns a Scanner for cfg.
+func New(cfg Config) *Scanner {
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = DefaultSettle
+	}
+	if cfg.LogGrace <= 0 {
+		cfg.LogGrace = DefaultLogGrace
+	}
+	if cfg.MaxServices <= 0 {
+		cfg.MaxServices = DefaultMaxServices
+	}
+	if cfg.Dir == "" {
+		cfg.Dir = "."
+	}
+	if cfg.Warn == nil {
+		cfg.Warn = io.Discard
+	}
+	if cfg.Stdin == nil {
+		cfg.Stdin = os.Stdin
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = os.Stderr
+	}
+	if cfg.Environ == nil {
+		cfg.Environ = os.Environ()
+	}
+	prog := cfg.Prog
+	if prog == "" {
+		prog = "svscan"
+	}
+	return &Scanner{
+		cfg:     cfg,
+		prog:    prog,
+		exits:   make(chan exited, 64),
+		pending: make(map[string]*pending),
+		scanWd:  -1,
+	}
+}
+
+func (s *Scanner) warn(parts ...any) { cli.Warn(s.cfg.Warn, s.prog, parts...) }
+
+func (s *Scanner) path(name string) string { return filepath.Join(s.cfg.Dir, name) }
+
+// Run scans and supervises until SIGTERM arrives on sigs and every
+// supervise it started has exited; it returns the exit code (0). SIGHUP
+// rescans at once. Other signals are ignored.
+func (s *Scanner) Run(sigs <-chan os.Signal) int {
+	s.openWatch()
+	defer s.closeWatch()
+
+	s.scan()
+	tick := time.NewTicker(s.cfg.Interval)
+	defer tick.Stop()
+	wake := time.NewTimer(time.Hour)
+	defer wake.Stop()
+
+	for {
+		if s.cfg.Observer != nil {
+			s.cfg.Observer.Alive()
+		}
+		if s.stopping {
+			s.stopStep(time.Now())
+			if s.running() == 0 {
+				s.closeAll()
+				return cli.ExitOK
+			}
+		}
+		s.armWake(wake, time.Now())
+		var watchC chan []inotifyEvent
+		if s.watch != nil {
+			watchC = s.watch.C
+		}
+		select {
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGTERM:
+				if !s.stopping {
+					s.stopping = true
+					if s.cfg.Observer != nil {
+						s.cfg.Observer.Stopping()
+					}
+				}
+			case syscall.SIGHUP:
+				if !s.stopping {
+					if s.cfg.Observer != nil {
+						s.cfg.Observer.Reloading()
+					}
+					s.scan()
+				}
+			}
+		case x := <-s.exits:
+			s.exited(x.pid)
+		case evs, ok := <-watchC:
+			if !ok {
+				s.watch = nil // the reader died: periodic scans only
+				continue
+			}
+			s.watchEvents(evs, time.Now())
+		case <-tick.C:
+			if !s.stopping {
+				s.scan()
+			}
+		case <-wake.C:
+			if !s.stopping {
+				s.settle(time.Now())
+			}
+		}
+	}
+}
+
+// armWake sets wake to the next moment the loop has work without an
+// event: a pending directory that may have settled, or a retry while
+// stopping. With nothing to do it stays stopped (no idle wake-ups beyond
+// the rescan ticker).
+func (s *Scanner) armWake(wake *time.Timer, now time.Time) {
+	var next time.Time
+	consider := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	if s.stopping {
+		for _, e := range s.entries {
+			switch {
+			case e.pid != 0 && !e.downSent:
+				consider(now.Add(retryControl))
+			case e.pid == 0 && e.logPid != 0 && !e.exitSent:
+				consider(now.Add(retryControl))
+			case e.pid == 0 && e.logPid != 0 && !e.killSent:
+				consider(e.exitAt.Add(s.cfg.LogGrace))
+			}
+		}
+	} else {
+		for _, p := range s.pending {
+			consider(p.last.Add(s.cfg.Settle))
+		}
+	}
+	wake.Stop()
+	if !next.IsZero() {
+		d := next.Sub(now)
+		if d < time.Millisecond {
+			d = time.Millisecond
+		}
+		wake.Reset(d)
+	}
+}
+
+// running counts the supervise processes still alive.
+func (s *Scanner) running() int {
+	n := 0
+	for _, e := range s.entries {
+		if e.pid != 0 {
+			n++
+		}
+		if e.logPid != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// scan is one pass of daemontools' doit(): every subdirectory gets its
+// supervise (and its logger's), entries whose directory is gone and whose
+// supervise processes have exited are forgotten.
+func (s *Scanner) scan() {
+	for _, e := range s.entries {
+		e.active = false
+	}
+	names, err := readNames(s.cfg.Dir)
+	if err != nil {
+		s.warn("unable to read directory: ", err)
+		// As daemontools: keep every entry (active or not) until a scan
+		// succeeds.
+		for _, e := range s.entries {
+			e.active = true
+		}
+	} else {
+		now := time.Now()
+		for _, name := range names {
+			if p, ok := s.pending[name]; ok && now.Sub(p.born) < youngPending {
+				// Being filled right now: the settle logic starts it. Keep
+				// an existing entry alive meanwhile.
+				if e := s.lookupName(name); e != nil {
+					e.active = true
+				}
+				continue
+			}
+			s.dropPending(name)
+			s.start(name)
+		}
+	}
+	s.sweep()
+	s.scanDone()
+}
+
+// lookupName finds the entry whose directory is called name now.
+func (s *Scanner) lookupName(name string) *entry {
+	k, ok := s.keyOf(name)
+	if !ok {
+		return nil
+	}
+	return s.lookup(k)
+}
+
+func (s *Scanner) keyOf(name string) (fileKey, bool) {
+	var st unix.Stat_t
+	if unix.Stat(s.path(name), &st) != nil {
+		return fileKey{}, false
+	}
+	return fileKey{uint64(st.Dev), st.Ino}, true
+}
+
+func (s *Scanner) lookup(k fileKey) *entry {
+	for _, e := range s.entries {
+		if e.key == k {
+			return e
+		}
+	}
+	return nil
+}
+
+// sweep forgets inactive entries with no supervise left and closes their
+// pipe, as daemontools does at the end of a scan.
+func (s *Scanner) sweep() {
+	s.entries = slices.DeleteFunc(s.entries, func(e *entry) bool {
+		if !e.active && e.pid == 0 && e.logPid == 0 {
+			s.closePipe(e)
+			return true
+		}
+		return false
+	})
+}
+
+func (s *Scanner) scanDone() {
+	if s.cfg.Observer == nil {
+		return
+	}
+	names := make([]string, 0, len(s.entries))
+	for _, e := range s.entries {
+		if e.active {
+			names = append(names, e.name)
+		}
+	}
+	slices.Sort(names)
+	s.cfg.Observer.ScanDone(names)
+}
+
+// readNames lists dir without "." and "..", in directory order.
+func readNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+// start is daemontools' start(fn): name gets an entry if it is a new
+// directory, and its supervise processes are started if they are not
+// running.
+func (s *Scanner) start(name string) {
+	if name == "" || name[0] == '.' {
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(s.path(name), &st); err != nil {
+		s.warn("unable to stat ", name, ": ", err)
+		return
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return
+	}
+	k := fileKey{uint64(st.Dev), st.Ino}
+	e := s.lookup(k)
+	if e == nil {
+		if len(s.entries) >= s.cfg.MaxServices {
+			s.warn("unable to start ", name, ": running too many services")
+			return
+		}
+		e = &entry{key: k}
+		hasLog, err := s.logDir(name)
+		if err != nil {
+			s.warn("unable to stat ", name, "/log: ", err)
+			return
+		}
+		if hasLog {
+			if err := s.openPipe(e); err != nil {
+				s.warn("unable to create pipe for ", name, ": ", err)
+				return
+			}
+		}
+		s.entries = append(s.entries, e)
+	}
+	e.name = name
+	e.active = true
+	if s.stopping {
+		return
+	}
+	if e.pid == 0 {
+		if !e.hasLog && e.logPid == 0 {
+			// Not in daemontools: a log/ made after the service was
+			// first seen is picked up when its supervise is (re)started.
+			if hasLog, err := s.logDir(name); err == nil && hasLog {
+				if err := s.openPipe(e); err != nil {
+					s.warn("unable to create pipe for ", name, ": ", err)
+				}
+			}
+		}
+		s.startMain(e)
+	}
+	if e.hasLog && e.logPid == 0 {
+		s.startLog(e)
+	}
+}
+
+// logDir reports whether name/log is a directory.
+func (s *Scanner) logDir(name string) (bool, error) {
+	var st unix.Stat_t
+	err := unix.Stat(filepath.Join(s.path(name), svdir.Log), &st)
+	if err == unix.ENOENT {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
+}
+
+func (s *Scanner) openPipe(e *entry) error {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return err
+	}
+	e.r = os.NewFile(uintptr(p[0]), "log pipe (read)")
+	e.w = os.NewFile(uintptr(p[1]), "log pipe (write)")
+	e.hasLog = true
+	return nil
+}
+
+// closeWrite drops the scanner's write end, so the logger sees end of file
+// once the service's side is gone too.
+func (s *Scanner) closeWrite(e *entry) {
+	if e.w != nil {
+		e.w.Close()
+		e.w = nil
+	}
+}
+
+func (s *Scanner) closePipe(e *entry) {
+	s.closeWrite(e)
+	if e.r != nil {
+		e.r.Close()
+		e.r = nil
+	}
+}
+
+func (s *Scanner) closeAll() {
+	for _, e := range s.entries {
+		s.closePipe(e)
+	}
+}
+
+// startMain starts "supervise NAME" in the scan directory; its stdout is
+// the log pipe, or the observer's stream, or svscan's stdout.
+func (s *Scanner) startMain(e *entry) {
+	out, errf := s.cfg.Stdout, s.cfg.Stderr
+	var stream *os.File
+	if e.hasLog {
+		if e.w == nil {
+			return // stopping: the pipe's write end is closed
+		}
+		out = e.w
+	} else if s.cfg.Observer != nil {
+		f, err := s.cfg.Observer.ServiceOutput(e.name)
+		if err != nil {
+			s.warn("unable to set up output for ", e.name, ": ", err)
+		} else if f != nil {
+			stream, out, errf = f, f, f
+		}
+	}
+	pid, err := s.spawn(s.cfg.Dir, e.name, [3]*os.File{s.cfg.Stdin, out, errf})
+	if stream != nil {
+		stream.Close() // the supervise has its own copy now
+	}
+	if err != nil {
+		s.warn("unable to start supervise ", e.name, ": ", err)
+		return
+	}
+	e.pid = pid
+	e.downSent = false
+}
+
+// startLog starts "supervise log" inside NAME, as daemontools does, with
+// the read end of the pipe as its stdin.
+func (s *Scanner) startLog(e *entry) {
+	if e.r == nil {
+		return
+	}
+	pid, err := s.spawn(s.path(e.name), svdir.Log, [3]*os.File{e.r, s.cfg.Stdout, s.cfg.Stderr})
+	if err != nil {
+		s.warn("unable to start supervise ", e.name, "/log: ", err)
+		return
+	}
+	e.logPid = pid
+	e.exitSent, e.killSent = false, false
+}
+
+// spawn starts the supervise program on dir operand, in directory wd,
+// through the reaper; exits come back on s.exits.
+func (s *Scanner) spawn(wd, operand string, files [3]*os.File) (int, error) {
+	attr := &syscall.ProcAttr{
+		Dir:   wd,
+		Env:   s.cfg.Environ,
+		Files: []uintptr{files[0].Fd(), files[1].Fd(), files[2].Fd()},
+	}
+	l := s.cfg.Launcher
+	pid, err := s.cfg.Reaper.Start(l.Path, l.argv(operand), attr, func(pid int, _ syscall.WaitStatus) {
+		s.exits <- exited{pid}
+	})
+	for _, f := range files {
+		// Fd() must stay valid until the fork is done.
+		keepAlive(f)
+	}
+	return pid, err
+}
+
+// exited handles the end of a supervise process.
+func (s *Scanner) exited(pid int) {
+	for _, e := range s.entries {
+		switch pid {
+		case e.pid:
+			e.pid = 0
+			if s.stopping {
+				s.closeWrite(e)
+			}
+			return
+		case e.logPid:
+			e.logPid = 0
+			if s.stopping {
+				switch {
+				case e.exitSent || e.killSent:
+					s.closePipe(e) // drained (or given up on)
+				case e.pid != 0 || s.unread(e) > 0:
+					// The logger died while its service still writes, or
+					// before the rest was read: start another one.
+					s.startLog(e)
+				default:
+					s.closePipe(e)
+				}
+			}
+			return
+		}
+	}
+}
+
+// unread returns how many bytes wait in e's pipe.
+func (s *Scanner) unread(e *entry) int {
+	if e.r == nil {
+		return 0
+	}
+	n, err := unix.IoctlGetInt(int(e.r.Fd()), unix.TIOCINQ)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// stopStep moves the orderly stop on: "dx" to every service's supervise;
+// once a service's supervise has exited, the scanner's write end of the
+// pipe is closed and its logger's supervise gets "x", so the logger reads
+// up to end of file, exits, and is not restarted; a logger that has not
+// finished after LogGrace gets "dx".
+func (s *Scanner) stopStep(now time.Time) {
+	for _, e := range s.entries {
+		if e.pid != 0 {
+			if !e.downSent {
+				e.downSent = s.control(e, e.name, "dx", now)
+			}
+			continue
+		}
+		s.closeWrite(e)
+		if e.logPid == 0 {
+			s.closePipe(e)
+			continue
+		}
+		log := filepath.Join(e.name, svdir.Log)
+		switch {
+		case !e.exitSent:
+			if s.control(e, log, "x", now) {
+				e.exitSent, e.exitAt = true, now
+			}
+		case !e.killSent && now.Sub(e.exitAt) >= s.cfg.LogGrace:
+			e.killSent = s.control(e, log, "dx", now)
+		}
+	}
+}
+
+// control sends cmds to the supervise of dir (relative to the scan dir).
+// A supervise that has only just started may not have opened its FIFO
+// yet: failures are retried by the caller and reported once, after a
+// second.
+func (s *Scanner) control(e *entry, dir, cmds string, now time.Time) bool {
+	err := svctl.Control(s.path(dir), []byte(cmds))
+	if err == nil {
+		e.failSince = time.Time{}
+		return true
+	}
+	if e.failSince.IsZero() {
+		e.failSince = now
+	} else if !e.failWarned && now.Sub(e.failSince) >= time.Second {
+		e.failWarned = true
+		var ce *svctl.Error
+		if errors.As(err, &ce) {
+			err = ce.Err
+		}
+		s.warn("unable to control ", dir, ": ", err)
+	}
+	return false
+}
