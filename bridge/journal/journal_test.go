@@ -357,3 +357,54 @@ func TestStreamHeader(t *testing.T) {
 		t.Fatalf("got %q want %q", got, want)
 	}
 }
+
+// TestCopyLines: lines become entries; a <N> prefix sets the priority; a
+// line longer than MaxLine is split; journald going away makes CopyLines
+// wait (one warning), and nothing is lost once it is back.
+func TestCopyLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "socket")
+	j := listen(t, path)
+	c, err := NewConn(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x", MaxLine+10)
+	in := "one\n<3>two\n\n" + long + "\nlast-no-newline"
+	var errs lockedBuf
+	if err := CopyLines(strings.NewReader(in), c, LineOptions{Identifier: "web", Priority: 6, LevelPrefix: true, Stderr: &errs, Prog: "svbridge journal-log"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ msg, prio string }{{"one", "6"}, {"two", "3"}, {"", "6"}, {long[:MaxLine], "6"}, {long[MaxLine:], "6"}, {"last-no-newline", "6"}}
+	for _, w := range want {
+		m := j.recv(t)
+		if m["MESSAGE"] != w.msg || m["PRIORITY"] != w.prio || m["SYSLOG_IDENTIFIER"] != "web" || m["SVC_NAME"] != "web" {
+			t.Fatalf("got %.40q prio %s, want %.40q prio %s", m["MESSAGE"], m["PRIORITY"], w.msg, w.prio)
+		}
+	}
+	// journald away: CopyLines blocks and retries until a socket is back.
+	j.close()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- CopyLines(pr, c, LineOptions{Identifier: "web", Priority: 6, Retry: 20 * time.Millisecond, Stderr: &errs, Prog: "svbridge journal-log"})
+	}()
+	pw.Write([]byte("kept-1\nkept-2\n"))
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errs.String(), "unable to send") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // several retries happen here; they must not warn again
+	j = listen(t, path)
+	pw.Close()
+	for _, w := range []string{"kept-1", "kept-2"} {
+		if m := j.recv(t); m["MESSAGE"] != w {
+			t.Fatalf("after outage got %q want %q", m["MESSAGE"], w)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(errs.String(), "unable to send"); n != 1 {
+		t.Fatalf("warned %d times: %q", n, errs.String())
+	}
+}
