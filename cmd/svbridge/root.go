@@ -61,4 +61,4 @@ func newRoot(e *cli.Env) *cobra.Command {
 
 // adminCommands are the umbrella's own subcommands, each defined in a file of
 // its own (admin_*.go). Add the constructor to this list.
-var adminCommands = []func(e *cli.Env) *cobra.Command{newDemo}
+var adminCommands = []func(e *cli.Env) *cobra.Command{newDemo, newWaitCommand, newStatusCommand, newJournalLogCommand}
