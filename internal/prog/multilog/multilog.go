@@ -1,9 +1,62 @@
-// Package multilog is the multilog program. PLACEHOLDER: replaced by its real implementation.
+// Package multilog is the multilog program: it reads lines on stdin and
+// logs them as its script says (see the multilog package).
 package multilog
 
-import "github.com/svbridge/svbridge/internal/cli"
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
 
-// Main runs multilog.
+	"github.com/svbridge/svbridge/internal/cli"
+	ml "github.com/svbridge/svbridge/multilog"
+	"golang.org/x/sys/unix"
+)
+
+const prog = "multilog"
+
+// Main runs multilog with the script in e.Args[1:].
 func Main(e *cli.Env) int {
-	return cli.Fatal(e.Stderr, "multilog", cli.ExitTemp, "not implemented yet")
+	unix.Umask(0o022)
+	sc := ml.Parse(e.Args[1:])
+	l, err := ml.Open(sc, ml.Options{Stderr: e.Stderr, Environ: e.Environment()})
+	if err != nil {
+		var ie *ml.InitError
+		if errors.As(err, &ie) {
+			return cli.Fatal(e.Stderr, prog, cli.ExitTemp, ie.What, ": ", ie.Err)
+		}
+		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, err)
+	}
+	f, ok := e.Stdin.(*os.File)
+	if !ok {
+		l.Run(e.Stdin)
+		return 0
+	}
+	in, err := ml.NewFileInput(int(f.Fd()))
+	if err != nil {
+		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to create pipe: ", err)
+	}
+	defer in.Close()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGALRM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if s == syscall.SIGALRM {
+					l.ForceRotate()
+				} else {
+					l.Exit()
+				}
+				in.Wake()
+			case <-done:
+				return
+			}
+		}
+	}()
+	l.Run(in)
+	return 0
 }
