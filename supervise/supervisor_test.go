@@ -1,0 +1,529 @@
+package supervise
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/svbridge/svbridge/supervise/reap"
+	"github.com/svbridge/svbridge/supervise/state"
+	"github.com/svbridge/svbridge/supervise/status"
+)
+
+// One reaper for the whole test process, as in a real program. Tests in
+// this package must not use exec.Cmd: the reaper would take its status.
+var testReaper *reap.Reaper
+
+func TestMain(m *testing.M) {
+	testReaper = reap.New()
+	code := m.Run()
+	testReaper.Close()
+	os.Exit(code)
+}
+
+// syncBuf is a goroutine-safe log sink.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// recorder is an Observer that keeps every event.
+type recorder struct {
+	mu  sync.Mutex
+	evs []Event
+}
+
+func (r *recorder) Observe(e Event) {
+	r.mu.Lock()
+	r.evs = append(r.evs, e)
+	r.mu.Unlock()
+}
+
+func (r *recorder) kinds() []EventKind {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var k []EventKind
+	for _, e := range r.evs {
+		k = append(k, e.Kind)
+	}
+	return k
+}
+
+func (r *recorder) count(k EventKind) int {
+	n := 0
+	for _, x := range r.kinds() {
+		if x == k {
+			n++
+		}
+	}
+	return n
+}
+
+type svc struct {
+	t    *testing.T
+	dir  string
+	sup  *Supervisor
+	log  *syncBuf
+	obs  *recorder
+	done chan struct{}
+}
+
+// newService makes a service dir with the given run script and extra files.
+func newService(t *testing.T, run string, files map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "svc")
+	if err := os.Mkdir(dir, 0755); err != nil {
+		t.Fatal(err)
+	}
+	if run != "" {
+		if err := os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+run+"\n"), 0755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range files {
+		mode := os.FileMode(0644)
+		if name == "finish" {
+			mode = 0755
+			body = "#!/bin/sh\n" + body + "\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func start(t *testing.T, dir string) *svc {
+	t.Helper()
+	s := &svc{t: t, dir: dir, log: &syncBuf{}, obs: &recorder{}, done: make(chan struct{})}
+	sup, err := New(Config{Dir: dir, Reaper: testReaper, Log: s.log, Observer: s.obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sup = sup
+	go func() { sup.Run(); close(s.done) }()
+	t.Cleanup(func() { s.exit() })
+	return s
+}
+
+// ctl writes bytes to supervise/control as svc does.
+func (s *svc) ctl(b string) {
+	s.t.Helper()
+	f, err := os.OpenFile(filepath.Join(s.dir, "supervise/control"), os.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte(b)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// exit stops the service and the supervisor (svc -dx) and waits.
+func (s *svc) exit() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	if st, err := state.Read(s.dir); err == nil && st.Pid != 0 {
+		syscall.Kill(st.Pid, syscall.SIGCONT)
+	}
+	s.ctl("dx")
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.t.Errorf("supervisor of %s did not exit; log:\n%s", s.dir, s.log)
+	}
+}
+
+func (s *svc) state() *state.Status {
+	st, _ := state.Read(s.dir)
+	if st == nil {
+		return &state.Status{}
+	}
+	return st
+}
+
+// wait polls status.json until cond holds, with a deadline.
+func (s *svc) wait(what string, cond func(*state.Status) bool) *state.Status {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := s.state()
+		if cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("timed out waiting for %s; last %+v; log:\n%s", what, st, s.log)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// a zombie is not alive
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
+}
+
+func read18(t *testing.T, dir string) status.Status {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "supervise/status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := status.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+const hang = "exec sleep 1000"
+
+func TestSuperviseUpDown(t *testing.T) {
+	dir := newService(t, hang, nil)
+	s := start(t, dir)
+	st := s.wait("up", func(st *state.Status) bool { return st.State == state.Up })
+	if !alive(st.Pid) || read18(t, dir).Pid != st.Pid || read18(t, dir).Want != 'u' {
+		t.Fatalf("status %+v / %+v", st, read18(t, dir))
+	}
+	for _, name := range []string{"supervise/control", "supervise/ok"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || fi.Mode()&os.ModeNamedPipe == 0 || fi.Mode().Perm() != 0600 {
+			t.Fatalf("%s: %v %v", name, fi.Mode(), err)
+		}
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "supervise")); fi.Mode().Perm() != 0700 {
+		t.Fatalf("supervise/ mode %v", fi.Mode())
+	}
+	s.ctl("d")
+	down := s.wait("down", func(st *state.Status) bool { return st.State == state.Down })
+	if down.LastExit == nil || down.LastExit.Signal != int(syscall.SIGTERM) || read18(t, dir).Want != 'd' {
+		t.Fatalf("down %+v", down)
+	}
+	s.ctl("u")
+	s.wait("up again", func(st *state.Status) bool { return st.Pid != 0 && st.Pid != down.Pid })
+	s.ctl("p")
+	s.wait("paused", func(st *state.Status) bool { return st.Paused })
+	if b := read18(t, dir); !b.Paused {
+		t.Fatal("18-byte status not paused")
+	}
+	s.ctl("c")
+	s.wait("continued", func(st *state.Status) bool { return !st.Paused })
+	s.ctl("o")
+	waitFor(t, "want 0", func() bool { return read18(t, dir).Want == 0 })
+	s.ctl("dx")
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit after dx")
+	}
+	// the lock is released: a new supervisor can take the dir
+	s2 := start(t, dir)
+	s2.ctl("x")
+}
+
+func TestRestartPause(t *testing.T) {
+	dir := newService(t, "date +%s.%N >> starts; exit 3", nil)
+	s := start(t, dir)
+	var lines []string
+	waitFor(t, "4 starts", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "starts"))
+		lines = strings.Fields(string(b))
+		return len(lines) >= 4
+	})
+	s.ctl("d")
+	for i := 1; i < len(lines); i++ {
+		a, _ := strconv.ParseFloat(lines[i-1], 64)
+		b, _ := strconv.ParseFloat(lines[i], 64)
+		if b-a < 0.95 {
+			t.Errorf("starts %d and %d only %.3fs apart", i-1, i, b-a)
+		}
+	}
+	st := s.wait("down", func(st *state.Status) bool { return st.State == state.Down })
+	if st.LastExit.Code != 3 || st.Restarts < 3 || !st.Flapping {
+		t.Fatalf("status %+v", st)
+	}
+	if n := s.obs.count(EventFlapping); n != 1 {
+		t.Fatalf("%d flapping events: %v", n, s.obs.kinds())
+	}
+}
+
+func TestMissingRunKeepsTrying(t *testing.T) {
+	dir := newService(t, "", nil)
+	s := start(t, dir)
+	waitFor(t, "two failures", func() bool { return strings.Count(s.log.String(), "\n") >= 2 })
+	line := strings.SplitN(s.log.String(), "\n", 2)[0]
+	if want := "supervise: fatal: unable to start " + dir + "/run: file does not exist"; line != want {
+		t.Fatalf("got %q\nwant %q", line, want)
+	}
+	os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+hang+"\n"), 0755)
+	s.wait("up once run exists", func(st *state.Status) bool { return st.Pid != 0 })
+}
+
+func TestFinishArgs(t *testing.T) {
+	dir := newService(t, "exit 7", map[string]string{"finish": `echo "$@" >> finished`})
+	s := start(t, dir)
+	waitFor(t, "finish ran", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "finished"))
+		return len(b) > 0
+	})
+	s.ctl("d")
+	b, _ := os.ReadFile(filepath.Join(dir, "finished"))
+	if first := strings.SplitN(string(b), "\n", 2)[0]; first != "7 0" {
+		t.Fatalf("finish args %q", first)
+	}
+
+	dir2 := newService(t, hang, map[string]string{"finish": `echo "$@" > finished; exec sleep 1000`, "timeout-finish": "300"})
+	s2 := start(t, dir2)
+	s2.wait("up", func(st *state.Status) bool { return st.Pid != 0 })
+	s2.ctl("d")
+	s2.wait("finish state", func(st *state.Status) bool { return st.State == state.Finish })
+	// timeout-finish kills the hanging finish
+	s2.wait("down after timeout-finish", func(st *state.Status) bool { return st.State == state.Down })
+	b, _ = os.ReadFile(filepath.Join(dir2, "finished"))
+	if string(b) != "256 15\n" {
+		t.Fatalf("finish args after TERM %q", b)
+	}
+}
+
+func TestTimeoutKill(t *testing.T) {
+	dir := newService(t, "trap '' TERM; while :; do sleep 0.1; done", map[string]string{"timeout-kill": "300"})
+	s := start(t, dir)
+	s.wait("up", func(st *state.Status) bool { return st.Pid != 0 })
+	time.Sleep(50 * time.Millisecond) // let the shell install its trap
+	s.ctl("d")
+	st := s.wait("killed", func(st *state.Status) bool { return st.State == state.Down })
+	if st.LastExit.Signal != int(syscall.SIGKILL) {
+		t.Fatalf("last exit %+v", st.LastExit)
+	}
+}
+
+func TestKillPG(t *testing.T) {
+	for _, pg := range []bool{true, false} {
+		t.Run(fmt.Sprint("killpg=", pg), func(t *testing.T) {
+			files := map[string]string{}
+			if pg {
+				files["killpg"] = ""
+			}
+			dir := newService(t, "sleep 1000 & echo $! > child; wait", files)
+			s := start(t, dir)
+			var child int
+			waitFor(t, "child pid", func() bool {
+				b, _ := os.ReadFile(filepath.Join(dir, "child"))
+				child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+				return child > 0
+			})
+			defer syscall.Kill(child, syscall.SIGKILL)
+			st := s.wait("pid", func(st *state.Status) bool { return st.Pid != 0 })
+			if pg {
+				if pgid, _ := syscall.Getpgid(st.Pid); pgid != st.Pid {
+					t.Fatalf("run is not a group leader: pgid %d pid %d", pgid, st.Pid)
+				}
+			}
+			s.ctl("d")
+			s.wait("down", func(st *state.Status) bool { return st.State == state.Down })
+			if pg {
+				waitFor(t, "group member gone", func() bool { return !alive(child) })
+			} else if !alive(child) {
+				t.Fatal("without killpg the child should survive svc -d, as in daemontools")
+			}
+		})
+	}
+}
+
+func TestNotifySocket(t *testing.T) {
+	dir := newService(t, `echo "$NOTIFY_SOCKET" > sock; `+hang, nil)
+	s := start(t, dir)
+	var name string
+	waitFor(t, "NOTIFY_SOCKET", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "sock"))
+		name = strings.TrimSpace(string(b))
+		return name != ""
+	})
+	if !strings.HasPrefix(name, "@") || len(name) > 107 {
+		t.Fatalf("NOTIFY_SOCKET=%q", name)
+	}
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: name, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send := func(m string) {
+		if _, err := c.Write([]byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("STATUS=warming up\nMAINPID=1")
+	s.wait("status text", func(st *state.Status) bool { return st.StatusText == "warming up" })
+	if st := s.state(); st.Ready {
+		t.Fatal("ready too early")
+	}
+	send("\x00\xff garbage")
+	send("not an assignment")
+	send("READY=1")
+	st := s.wait("ready", func(st *state.Status) bool { return st.Ready })
+	if st.ReadySince == nil {
+		t.Fatal("no ready_since")
+	}
+	if n := strings.Count(s.log.String(), "malformed"); n != 1 {
+		t.Fatalf("%d garbage warnings:\n%s", n, s.log)
+	}
+	// a flood: one warning, the supervisor stays responsive
+	for i := 0; i < 2000; i++ {
+		c.Write([]byte("STATUS=flood " + strconv.Itoa(i)))
+	}
+	send("STOPPING=1")
+	s.ctl("d")
+	s.wait("down after flood", func(st *state.Status) bool { return st.State == state.Down })
+	if n := strings.Count(s.log.String(), "flooded"); n != 1 {
+		t.Fatalf("%d flood warnings:\n%s", n, s.log)
+	}
+	kinds := s.obs.kinds()
+	for _, k := range []EventKind{EventStarted, EventStatus, EventReady, EventWantedDown, EventExited, EventDown} {
+		if s.obs.count(k) == 0 {
+			t.Errorf("no %s event in %v", k, kinds)
+		}
+	}
+}
+
+func TestNotificationFD(t *testing.T) {
+	dir := newService(t, "read x < go; echo >&5; "+hang, map[string]string{"notification-fd": "5\n"})
+	os.WriteFile(filepath.Join(dir, "go"), nil, 0644)
+	os.Remove(filepath.Join(dir, "go"))
+	syscall.Mkfifo(filepath.Join(dir, "go"), 0600)
+	s := start(t, dir)
+	st := s.wait("started", func(st *state.Status) bool { return st.Pid != 0 })
+	if st.Ready {
+		t.Fatal("ready before the newline")
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "go"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("\n"))
+	f.Close()
+	s.wait("ready", func(st *state.Status) bool { return st.Ready })
+	if s.obs.count(EventReady) != 1 {
+		t.Fatalf("events %v", s.obs.kinds())
+	}
+}
+
+func TestNotificationFDBad(t *testing.T) {
+	dir := newService(t, "date >> starts; exit 1", map[string]string{"notification-fd": "banana"})
+	s := start(t, dir)
+	waitFor(t, "3 starts", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "starts"))
+		return bytes.Count(b, []byte("\n")) >= 3
+	})
+	s.ctl("d")
+	if n := strings.Count(s.log.String(), "notification-fd"); n != 1 {
+		t.Fatalf("%d warnings:\n%s", n, s.log)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	dir := newService(t, hang, nil)
+	s := start(t, dir)
+	s.wait("up", func(st *state.Status) bool { return st.State == state.Up && !st.Since.IsZero() })
+	waitFor(t, "up event", func() bool { return s.obs.count(EventUp) == 1 })
+	s.ctl("k")
+	waitFor(t, "restarted", func() bool { return s.obs.count(EventStarted) == 2 })
+	s.ctl("d")
+	waitFor(t, "down", func() bool { return s.obs.count(EventDown) == 1 })
+	want := []EventKind{EventStarted, EventUp, EventExited, EventRestarting, EventStarted, EventWantedDown, EventExited, EventDown}
+	if got := s.obs.kinds(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("events\n got  %v\n want %v", got, want)
+	}
+	s.obs.mu.Lock()
+	ev := s.obs.evs[2]
+	s.obs.mu.Unlock()
+	if ev.Signal != int(syscall.SIGKILL) || ev.ExitCode != -1 || ev.Service != "svc" || ev.Dir != dir || ev.Uptime < time.Second {
+		t.Fatalf("exited event %+v", ev)
+	}
+}
+
+func TestManySupervisorsOneProcess(t *testing.T) {
+	const n = 50
+	var ss []*svc
+	for i := 0; i < n; i++ {
+		ss = append(ss, start(t, newService(t, hang, nil)))
+	}
+	pids := map[int]bool{}
+	for _, s := range ss {
+		st := s.wait("up", func(st *state.Status) bool { return st.Pid != 0 })
+		pids[st.Pid] = true
+	}
+	if len(pids) != n {
+		t.Fatalf("%d distinct pids", len(pids))
+	}
+	for _, s := range ss {
+		s.ctl("k")
+	}
+	for _, s := range ss {
+		s.wait("restarted", func(st *state.Status) bool { return st.Pid != 0 && !pids[st.Pid] })
+	}
+	for _, s := range ss {
+		s.ctl("dx")
+	}
+	for _, s := range ss {
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not exit", s.dir)
+		}
+		if st := s.state(); st.State != state.Down || st.LastExit.Signal != int(syscall.SIGTERM) {
+			t.Fatalf("%s: %+v", s.dir, st)
+		}
+	}
+	waitFor(t, "reaper drained", func() bool { return testReaper.Pending() == 0 })
+}
+
+func TestSecondSupervisorLocked(t *testing.T) {
+	dir := newService(t, hang, nil)
+	start(t, dir)
+	_, err := New(Config{Dir: dir, Reaper: testReaper, Log: &syncBuf{}})
+	if err == nil || err.Error() != "unable to acquire "+dir+"/supervise/lock: temporary failure" {
+		t.Fatalf("second supervisor: %v", err)
+	}
+}
