@@ -408,3 +408,30 @@ func TestCopyLines(t *testing.T) {
 		t.Fatalf("warned %d times: %q", n, errs.String())
 	}
 }
+
+// TestCatalogCoversMessageIDs: units/svbridge.catalog explains every
+// MESSAGE_ID we send, and only those.
+func TestCatalogCoversMessageIDs(t *testing.T) {
+	b, err := os.ReadFile("../../units/svbridge.catalog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inCatalog := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if id, ok := strings.CutPrefix(l, "-- "); ok {
+			if len(id) != 32 {
+				t.Errorf("bad catalog id line %q", l)
+			}
+			inCatalog[id] = true
+		}
+	}
+	for kind, id := range MessageIDs {
+		if !inCatalog[id] {
+			t.Errorf("%s: MESSAGE_ID %s not in the catalog", kind, id)
+		}
+		delete(inCatalog, id)
+	}
+	for id := range inCatalog {
+		t.Errorf("catalog entry %s matches no event", id)
+	}
+}
