@@ -19,6 +19,7 @@ import (
 	"github.com/svbridge/svbridge/internal/prog/svstat"
 	"github.com/svbridge/svbridge/internal/prog/tai64n"
 	"github.com/svbridge/svbridge/internal/prog/tai64nlocal"
+	"github.com/svbridge/svbridge/internal/prog/updateservice"
 )
 
 // program is one daemontools-syntax program of the multi-call binary.
@@ -48,4 +49,6 @@ var programs = map[string]program{
 	"setlock":       {setlock.Main, "run a program with a file locked", "setlock [-nNxX] file program [arg ...]"},
 	"fghack":        {fghack.Main, "an anti-backgrounding tool", "fghack child"},
 	"pgrphack":      {pgrphack.Main, "run a program in a separate process group", "pgrphack child"},
+
+	"update-service": {updateservice.Main, "add or remove a service directory in /etc/service (Debian daemontools-run)", "update-service --add|--remove DIR [NAME] | --list|--check [NAME]"},
 }
