@@ -195,6 +195,7 @@ func (l *Logger) Run(in io.Reader) {
 			l.takeStamp()
 		}
 		l.line(l.buf[l.lineStart:])
+		l.putcAll([]byte{'\n'})
 	}
 	for _, d := range l.dirs {
 		d.vflush()

@@ -1,0 +1,278 @@
+package multilog
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// binDir holds svbridge built once, with multilog etc. linked to it.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		gomod, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
+			return 1
+		}
+		root := filepath.Dir(strings.TrimSpace(string(gomod)))
+		dir, err := os.MkdirTemp("", "mltest")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
+		cmd.Dir = root
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build:", err)
+			return 1
+		}
+		for _, p := range []string{"multilog", "tai64n", "tai64nlocal", "readproctitle"} {
+			os.Symlink("svbridge", filepath.Join(dir, p))
+		}
+		binDir = dir
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+func ours(name string) string { return filepath.Join(binDir, name) }
+
+// needOriginal skips when Debian's daemontools binary is absent.
+func needOriginal(t *testing.T, name string) string {
+	t.Helper()
+	p := "/usr/bin/" + name
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("%s not installed (Debian package daemontools): the oracle is needed", p)
+	}
+	return p
+}
+
+var labelRE = regexp.MustCompile(`@[0-9a-f]{24}`)
+
+// snapshot describes a directory tree modulo TAI64N labels: one line per
+// file with its normalized name, mode and normalized content.
+func snapshot(t *testing.T, root string) string {
+	t.Helper()
+	var lines []string
+	filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, p)
+		if fi.IsDir() {
+			lines = append(lines, fmt.Sprintf("%s/ %v", rel, fi.Mode()))
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, fmt.Sprintf("%s %v %q", labelRE.ReplaceAllString(rel, "@T"), fi.Mode(), labelRE.ReplaceAllString(string(b), "@T")))
+		return nil
+	})
+	// Finished files sort by their (real) label, which keeps their order;
+	// after normalization, keep that order rather than re-sorting.
+	return strings.Join(lines, "\n")
+}
+
+type result struct {
+	code   int
+	stderr string
+	tree   string
+}
+
+// runIn runs bin with the script in a fresh directory, stdin from a file
+// holding input, after setup(dir) prepared the directory.
+func runIn(t *testing.T, bin string, script []string, input []byte, setup func(dir string)) result {
+	t.Helper()
+	dir := t.TempDir()
+	work := filepath.Join(dir, "w")
+	os.Mkdir(work, 0o755)
+	if setup != nil {
+		setup(work)
+	}
+	in := filepath.Join(dir, "input")
+	if err := os.WriteFile(in, input, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, script...)
+	cmd.Dir = work
+	cmd.Stdin = f
+	cmd.Stderr = &stderr
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, labelRE.ReplaceAllString(stderr.String(), "@T"), snapshot(t, work)}
+}
+
+func compare(t *testing.T, script []string, input []byte, setup func(dir string)) {
+	t.Helper()
+	orig := needOriginal(t, "multilog")
+	want := runIn(t, orig, script, input, setup)
+	got := runIn(t, ours("multilog"), script, input, setup)
+	if got.code != want.code {
+		t.Errorf("exit code %d, original %d", got.code, want.code)
+	}
+	if got.stderr != want.stderr {
+		t.Errorf("stderr differs:\n got %q\nwant %q", got.stderr, want.stderr)
+	}
+	if got.tree != want.tree {
+		t.Errorf("files differ:\n--- ours\n%s\n--- original\n%s", clip(got.tree), clip(want.tree))
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 3000 {
+		return s[:3000] + "..."
+	}
+	return s
+}
+
+// lines makes n numbered lines of lengths cycling through 20..400 bytes.
+func lines(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		l := 20 + (i*37)%381
+		s := fmt.Sprintf("line %d ", i)
+		b.WriteString(s)
+		for j := len(s); j < l; j++ {
+			b.WriteByte('a' + byte((i+j)%26))
+		}
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func TestCompareWithOriginal(t *testing.T) {
+	long := bytes.Repeat([]byte("x"), 3000)
+	huge := bytes.Repeat([]byte("y"), 50000)
+	mixed := append(append(append(append(lines(50), long...), '\n'), lines(30)...), append(huge, '\n')...)
+	mixed = append(mixed, lines(20)...)
+	cases := []struct {
+		name   string
+		script []string
+		input  []byte
+		setup  func(string)
+	}{
+		{"plain", []string{"./main"}, lines(200), nil},
+		{"rotate", []string{"s4096", "n3", "./main"}, lines(2000), nil},
+		{"rotate-many", []string{"s5000", "n20", "./main"}, lines(3000), nil},
+		{"stamped", []string{"t", "s4096", "n4", "./main"}, lines(1500), nil},
+		{"long-lines", []string{"s4096", "n50", "./main"}, mixed, nil},
+		{"long-lines-stamped", []string{"t", "s8000", "n50", "./main"}, mixed, nil},
+		{"no-final-newline", []string{"./main"}, []byte("one\ntwo\nthree"), nil},
+		{"empty-lines-stamped", []string{"t", "./main"}, []byte("\n\nx\n\n"), nil},
+		{"empty-input", []string{"t", "./main"}, nil, nil},
+		{"select", []string{"-*", "+line 1*", "-*a", "./sel", "+*", "./all"}, lines(300), nil},
+		{"alert-status", []string{"t", "e", "+*", "-line 2*", "e", "=status", "./d"}, append(lines(40), long...), nil},
+		{"status-long", []string{"=st", "./d"}, append(lines(5), long...), nil},
+		{"two-dirs", []string{"s4096", "n2", "./a", "s6000", "n5", "-line 1*", "./b"}, lines(1000), nil},
+		{"clamps", []string{"s12", "n0", "sfoo", "./a", "s99999999999999999999999999", "n1", "./b"}, lines(1500), nil},
+		{"unknown-words", []string{"x", "", "hello", "T", "./a", "zz"}, lines(10), nil},
+		{"t-not-first", []string{"./a", "t"}, lines(10), nil},
+		{"processor", []string{"s4096", "n4", "!tr a-z A-Z; cat <&4; echo next >&5", "./p"}, lines(600), nil},
+		{"crashed-current", []string{"./d"}, lines(10), func(dir string) {
+			os.Mkdir(filepath.Join(dir, "d"), 0o700)
+			os.WriteFile(filepath.Join(dir, "d", "current"), []byte("half a li"), 0o644)
+		}},
+		{"finished-current", []string{"./d"}, lines(10), func(dir string) {
+			os.Mkdir(filepath.Join(dir, "d"), 0o700)
+			os.WriteFile(filepath.Join(dir, "d", "current"), []byte("earlier\n"), 0o744)
+			os.Chmod(filepath.Join(dir, "d", "current"), 0o744)
+		}},
+		{"processed-left", []string{"!cat", "./d"}, lines(10), func(dir string) {
+			d := filepath.Join(dir, "d")
+			os.Mkdir(d, 0o700)
+			os.WriteFile(filepath.Join(d, "current"), []byte("cur\n"), 0o644)
+			os.WriteFile(filepath.Join(d, "previous"), []byte("prev\n"), 0o744)
+			os.WriteFile(filepath.Join(d, "processed"), []byte("proc\n"), 0o744)
+			os.Chmod(filepath.Join(d, "processed"), 0o744)
+		}},
+		{"previous-left", []string{"!cat", "./d"}, lines(10), func(dir string) {
+			d := filepath.Join(dir, "d")
+			os.Mkdir(d, 0o700)
+			os.WriteFile(filepath.Join(d, "previous"), []byte("prev\n"), 0o744)
+			os.WriteFile(filepath.Join(d, "processed"), []byte("half\n"), 0o644)
+		}},
+		{"cannot-open-dir", []string{"./file/d"}, lines(3), func(dir string) {
+			os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+		}},
+		{"not-a-dir", []string{"./file"}, lines(3), func(dir string) {
+			os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+		}},
+		{"cannot-create-status", []string{"=nodir/st", "./d"}, lines(3), nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			compare(t, c.script, c.input, c.setup)
+		})
+	}
+}
+
+// TestLockedDirectory: a directory locked by a running original multilog
+// makes ours fail at once with the original's message and 111.
+func TestLockedDirectory(t *testing.T) {
+	orig := needOriginal(t, "multilog")
+	dir := t.TempDir()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	holder := exec.Command(orig, "./log")
+	holder.Dir = dir
+	holder.Stdin = pr
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	defer func() { pw.Close(); holder.Wait() }()
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "log", "state")); return err == nil })
+
+	cmd := exec.Command(ours("multilog"), "./log")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader("must not be read\n")
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 111 {
+		t.Fatalf("exit %v, want 111", err)
+	}
+	if want := "multilog: fatal: unable to lock directory ./log: temporary failure\n"; string(out) != want {
+		t.Fatalf("stderr %q, want %q", out, want)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+var _ = sort.Strings
