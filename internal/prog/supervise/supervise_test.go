@@ -1,0 +1,466 @@
+package supervise
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/svbridge/svbridge/supervise/status"
+)
+
+// ours is our supervise binary, built once in TestMain.
+var ours string
+
+const (
+	debSupervise = "/usr/bin/supervise"
+	debSvc       = "/usr/bin/svc"
+	debSvstat    = "/usr/bin/svstat"
+	debSvok      = "/usr/bin/svok"
+)
+
+func TestMain(m *testing.M) {
+	tmp, err := os.MkdirTemp("", "supervise-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
+		os.Exit(1)
+	}
+	build := exec.Command("go", "build", "-o", tmp+"/", "./cmd/supervise")
+	build.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	ours = filepath.Join(tmp, "supervise")
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
+}
+
+func needDebian(t *testing.T, bins ...string) {
+	t.Helper()
+	for _, b := range append([]string{debSupervise}, bins...) {
+		if _, err := os.Stat(b); err != nil {
+			t.Skipf("daemontools binary %s not installed: %v", b, err)
+		}
+	}
+}
+
+type result struct {
+	stderr string
+	code   int
+}
+
+// runIn runs prog with args in dir, killing it after limit; it returns
+// stderr and the exit code (-1 when it had to be killed).
+func runIn(t *testing.T, dir string, limit time.Duration, prog string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(prog, args...)
+	cmd.Dir = dir
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return result{errb.String(), -1}
+	}
+	return result{errb.String(), cmd.ProcessState.ExitCode()}
+}
+
+func writeRun(t *testing.T, dir, body string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+body+"\n"), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBadInputLikeDebian runs Debian's supervise and ours on the same bad
+// input, in twin directories, and compares messages and exit codes.
+func TestBadInputLikeDebian(t *testing.T) {
+	needDebian(t)
+	cases := []struct {
+		name  string
+		args  []string
+		setup func(t *testing.T, root string)
+	}{
+		{"no args", nil, nil},
+		{"two args", []string{"a", "b"}, nil},
+		{"missing dir", []string{"nodir"}, nil},
+		{"supervise is a file", []string{"s"}, func(t *testing.T, root string) {
+			os.Mkdir(filepath.Join(root, "s"), 0755)
+			os.WriteFile(filepath.Join(root, "s", "supervise"), []byte("x"), 0644)
+		}},
+		{"control file says x", []string{"s"}, func(t *testing.T, root string) {
+			os.MkdirAll(filepath.Join(root, "s", "supervise"), 0755)
+			os.WriteFile(filepath.Join(root, "s", "supervise", "control"), []byte("x"), 0644)
+			os.WriteFile(filepath.Join(root, "s", "down"), nil, 0644)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var res [2]result
+			for i, prog := range []string{debSupervise, ours} {
+				root := t.TempDir()
+				if c.setup != nil {
+					c.setup(t, root)
+				}
+				res[i] = runIn(t, root, 5*time.Second, prog, c.args...)
+			}
+			// Ours adds one warning where daemontools silently reads a regular control file.
+			res[1].stderr = regexp.MustCompile(`(?m)^supervise: warning: .*control is not a FIFO.*\n`).ReplaceAllString(res[1].stderr, "")
+			if res[0] != res[1] {
+				t.Fatalf("daemontools: %q exit %d\nours:        %q exit %d", res[0].stderr, res[0].code, res[1].stderr, res[1].code)
+			}
+			if res[0].code == -1 {
+				t.Fatal("did not exit")
+			}
+		})
+	}
+}
+
+// TestBadRunLikeDebian: a missing or non-executable run is reported about
+// once a second and supervise keeps going, with the same words.
+func TestBadRunLikeDebian(t *testing.T) {
+	needDebian(t)
+	for _, c := range []struct {
+		name string
+		mode os.FileMode
+		want string
+	}{
+		{"missing", 0, "supervise: fatal: unable to start s/run: file does not exist"},
+		{"not executable", 0644, "supervise: fatal: unable to start s/run: access denied"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, prog := range []string{debSupervise, ours} {
+				root := t.TempDir()
+				os.Mkdir(filepath.Join(root, "s"), 0755)
+				if c.mode != 0 {
+					writeRun(t, filepath.Join(root, "s"), "exit 0", c.mode)
+				}
+				r := runIn(t, root, 2500*time.Millisecond, prog, "s")
+				if r.code != -1 {
+					t.Fatalf("%s exited %d: %q", prog, r.code, r.stderr)
+				}
+				lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+				if len(lines) < 2 || len(lines) > 4 {
+					t.Fatalf("%s: %d messages in 2.5 s: %q", prog, len(lines), r.stderr)
+				}
+				for _, l := range lines {
+					if l != c.want {
+						t.Fatalf("%s: %q, want %q", prog, l, c.want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// sup is a supervise process (ours or Debian's) on a service dir.
+type sup struct {
+	t    *testing.T
+	dir  string
+	cmd  *exec.Cmd
+	errb *bytes.Buffer
+	done chan struct{}
+}
+
+// startSup runs prog on dir, in the working directory cwd ("" = ours).
+func startSup(t *testing.T, prog, cwd, dir string) *sup {
+	t.Helper()
+	s := &sup{t: t, dir: dir, errb: &bytes.Buffer{}, done: make(chan struct{})}
+	s.cmd = exec.Command(prog, dir)
+	s.cmd.Dir = cwd
+	if cwd != "" && !filepath.IsAbs(dir) {
+		dir = filepath.Join(cwd, dir)
+	}
+	s.cmd.Stderr = s.errb
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+			return
+		default:
+		}
+		exec.Command(debSvc, "-dx", dir).Run()
+		exec.Command(debSvc, "-c", dir).Run()
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+			t.Errorf("%s on %s did not exit after svc -dx", prog, dir)
+		}
+	})
+	return s
+}
+
+func (s *sup) exited(limit time.Duration) bool {
+	select {
+	case <-s.done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}
+
+func svc(t *testing.T, args ...string) {
+	t.Helper()
+	out, err := exec.Command(debSvc, args...).CombinedOutput()
+	if err != nil || len(out) != 0 {
+		t.Fatalf("svc %v: %v %q", args, err, out)
+	}
+}
+
+func svstat(t *testing.T, dir string) string {
+	t.Helper()
+	out, err := exec.Command(debSvstat, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("svstat: %v %q", err, out)
+	}
+	return strings.TrimSuffix(string(out), "\n")
+}
+
+// waitStat polls Debian's svstat until its line matches re.
+func waitStat(t *testing.T, dir, re string) string {
+	t.Helper()
+	rx := regexp.MustCompile("^" + regexp.QuoteMeta(dir) + ": " + re + "$")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		line := svstat(t, dir)
+		if rx.MatchString(line) {
+			return line
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("svstat %q does not match %q", line, re)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func waitFile(t *testing.T, path, substr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if strings.Contains(string(b), substr) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %q never contained %q", path, b, substr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func svok(dir string) int {
+	err := exec.Command(debSvok, dir).Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -2
+	}
+	return 0
+}
+
+// trapScript logs every signal the service gets to ./sigs.
+const trapScript = `for s in HUP ALRM INT QUIT USR1 USR2 WINCH; do trap "echo $s >> sigs" $s; done
+trap 'echo TERM >> sigs; exit 0' TERM
+echo $$ > pid
+while :; do sleep 0.05; done`
+
+// TestDebianToolsDriveOurs: Debian's svc, svstat and svok against our
+// supervise, every control letter.
+func TestDebianToolsDriveOurs(t *testing.T) {
+	needDebian(t, debSvc, debSvstat, debSvok)
+	dir := filepath.Join(t.TempDir(), "svc")
+	writeRun(t, dir, trapScript, 0755)
+	if svok(dir) != 100 {
+		t.Fatal("svok before supervise")
+	}
+	s := startSup(t, ours, "", dir)
+	waitStat(t, dir, `up \(pid \d+\) \d+ seconds`)
+	if svok(dir) != 0 {
+		t.Fatal("svok with supervise running")
+	}
+	waitFile(t, filepath.Join(dir, "pid"), "\n")
+
+	for _, c := range []struct{ letter, sig string }{{"h", "HUP"}, {"a", "ALRM"}, {"i", "INT"}} {
+		svc(t, "-"+c.letter, dir)
+		waitFile(t, filepath.Join(dir, "sigs"), c.sig)
+	}
+	// the letters Debian's svc does not have, written to the FIFO
+	for _, c := range []struct{ letter, sig string }{{"q", "QUIT"}, {"1", "USR1"}, {"2", "USR2"}, {"w", "WINCH"}} {
+		f, err := os.OpenFile(filepath.Join(dir, "supervise/control"), os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte(c.letter))
+		f.Close()
+		waitFile(t, filepath.Join(dir, "sigs"), c.sig)
+	}
+
+	svc(t, "-p", dir)
+	waitStat(t, dir, `up \(pid \d+\) \d+ seconds, paused`)
+	svc(t, "-c", dir)
+	waitStat(t, dir, `up \(pid \d+\) \d+ seconds`)
+
+	first := waitStat(t, dir, `up \(pid \d+\) \d+ seconds`)
+	svc(t, "-t", dir) // TERM: it exits and is restarted
+	waitFile(t, filepath.Join(dir, "sigs"), "TERM")
+	deadline := time.Now().Add(10 * time.Second)
+	for pidOf(first) == pidOf(svstat(t, dir)) || !strings.Contains(svstat(t, dir), "up") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not restarted after -t: %s", svstat(t, dir))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	prev := svstat(t, dir)
+	svc(t, "-k", dir)
+	deadline = time.Now().Add(10 * time.Second)
+	for pidOf(prev) == pidOf(svstat(t, dir)) || !strings.Contains(svstat(t, dir), "up") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not restarted after -k: %s", svstat(t, dir))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	svc(t, "-d", dir)
+	waitStat(t, dir, `down \d+ seconds, normally up`)
+	svc(t, "-o", dir)
+	waitStat(t, dir, `up \(pid \d+\) \d+ seconds`)
+	if b, _ := os.ReadFile(filepath.Join(dir, "supervise/status")); len(b) != status.Size || b[17] != 0 {
+		t.Fatalf("status after -o: % x", b)
+	}
+	svc(t, "-d", dir)
+	waitStat(t, dir, `down \d+ seconds, normally up`)
+	svc(t, "-u", dir)
+	waitStat(t, dir, `up \(pid \d+\) \d+ seconds`)
+	svc(t, "-dx", dir)
+	if !s.exited(10 * time.Second) {
+		t.Fatal("supervise did not exit after -dx")
+	}
+	if s.cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("exit code %d, stderr %q", s.cmd.ProcessState.ExitCode(), s.errb)
+	}
+	if svok(dir) != 100 {
+		t.Fatal("svok after exit")
+	}
+	if got := svstat(t, dir); got != dir+": supervise not running" {
+		t.Fatalf("svstat after exit: %q", got)
+	}
+}
+
+var pidRx = regexp.MustCompile(`pid (\d+)`)
+
+func pidOf(line string) string {
+	if m := pidRx.FindStringSubmatch(line); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// TestSvstatSameAsDebian puts Debian's supervise and ours in the same
+// states and compares svstat's lines modulo names, pids and seconds.
+func TestSvstatSameAsDebian(t *testing.T) {
+	needDebian(t, debSvc, debSvstat)
+	norm := regexp.MustCompile(`pid \d+|\d+ seconds`)
+	root := t.TempDir()
+	var dirs [2]string
+	for i, prog := range []string{debSupervise, ours} {
+		dirs[i] = filepath.Join(root, fmt.Sprint("s", i))
+		writeRun(t, dirs[i], `trap "" TERM; exec sleep 1000`, 0755)
+		os.WriteFile(filepath.Join(dirs[i], "down"), nil, 0644)
+		startSup(t, prog, "", dirs[i])
+	}
+	same := func(what, re string) {
+		t.Helper()
+		var got [2]string
+		for i, d := range dirs {
+			got[i] = norm.ReplaceAllString(strings.TrimPrefix(waitStat(t, d, re), d), "N")
+		}
+		if got[0] != got[1] {
+			t.Fatalf("%s: daemontools %q, ours %q", what, got[0], got[1])
+		}
+	}
+	same("normally down", `down \d+ seconds`)
+	for _, d := range dirs {
+		svc(t, "-u", d)
+	}
+	same("up, normally down", `up \(pid \d+\) \d+ seconds, normally down`)
+	for _, d := range dirs {
+		svc(t, "-p", d)
+	}
+	same("paused", `up \(pid \d+\) \d+ seconds, normally down, paused`)
+	for _, d := range dirs {
+		svc(t, "-d", d) // TERM is ignored: still up, want down
+	}
+	same("want down", `up \(pid \d+\) \d+ seconds, normally down, want down`)
+	for _, d := range dirs {
+		svc(t, "-k", d)
+	}
+	same("down", `down \d+ seconds`)
+	for _, d := range dirs {
+		os.Remove(filepath.Join(d, "down"))
+		svc(t, "-o", d)
+	}
+	same("once, normally up", `up \(pid \d+\) \d+ seconds`)
+	for _, d := range dirs {
+		svc(t, "-k", d)
+	}
+	same("down after once", `down \d+ seconds, normally up`)
+}
+
+// TestLockAgainstDebian: our supervise and Debian's exclude each other
+// with the same lock and the same message.
+func TestLockAgainstDebian(t *testing.T) {
+	needDebian(t, debSvc)
+	for _, pair := range [][2]string{{ours, debSupervise}, {debSupervise, ours}, {ours, ours}} {
+		root := t.TempDir()
+		dir := filepath.Join(root, "s")
+		writeRun(t, dir, "exec sleep 1000", 0755)
+		startSup(t, pair[0], root, "s") // relative: both run in root
+		first := filepath.Join(root, "s", "supervise", "ok")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if fi, err := os.Stat(first); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("first supervise did not set up")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		r := runIn(t, root, 5*time.Second, pair[1], "s")
+		want := result{"supervise: fatal: unable to acquire s/supervise/lock: temporary failure\n", 111}
+		if r != want {
+			t.Fatalf("%s after %s: %+v", pair[1], pair[0], r)
+		}
+		exec.Command(debSvc, "-dx", dir).Run()
+	}
+}
