@@ -1,0 +1,351 @@
+package multilog
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// both runs f against our multilog and, when installed, the original, so a
+// test that our program passes is also shown to hold for the original.
+func both(t *testing.T, f func(t *testing.T, bin string)) {
+	t.Run("ours", func(t *testing.T) { f(t, ours("multilog")) })
+	t.Run("original", func(t *testing.T) { f(t, needOriginal(t, "multilog")) })
+}
+
+// started is a multilog reading from a pipe the test writes to.
+type started struct {
+	cmd    *exec.Cmd
+	pr, pw *os.File // the test keeps the read end too, as svscan does
+	stderr *bytes.Buffer
+}
+
+func start(t *testing.T, bin, dir string, script ...string) *started {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &started{pr: pr, pw: pw, stderr: &bytes.Buffer{}}
+	s.cmd = exec.Command(bin, script...)
+	s.cmd.Dir = dir
+	s.cmd.Stdin = pr
+	s.cmd.Stderr = s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+		pr.Close()
+		pw.Close()
+	})
+	return s
+}
+
+// unread is how many bytes wait in the pipe.
+func (s *started) unread(t *testing.T) int {
+	n, err := unix.IoctlGetInt(int(s.pr.Fd()), unix.TIOCINQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (s *started) write(t *testing.T, data string) {
+	t.Helper()
+	if _, err := s.pw.WriteString(data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// settle gives a process a moment to act on a signal. It is never the proof
+// of anything: each test then waits for the effect with a deadline.
+func settle() { time.Sleep(200 * time.Millisecond) }
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+func finished(t *testing.T, dir string) []string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "@*"))
+	sort.Strings(m)
+	return m
+}
+
+func TestAlarmRotates(t *testing.T) {
+	both(t, func(t *testing.T, bin string) {
+		dir := t.TempDir()
+		s := start(t, bin, dir, "./log")
+		log := filepath.Join(dir, "log")
+		s.write(t, "first\n")
+		waitFor(t, func() bool { return readFile(filepath.Join(log, "current")) == "first\n" })
+		s.cmd.Process.Signal(syscall.SIGALRM)
+		waitFor(t, func() bool { return len(finished(t, log)) == 1 })
+		f := finished(t, log)[0]
+		if !strings.HasSuffix(f, ".s") || readFile(f) != "first\n" {
+			t.Fatalf("finished file %s holds %q", f, readFile(f))
+		}
+		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o744 {
+			t.Errorf("mode %v", fi.Mode())
+		}
+		// An empty current is not rotated.
+		s.cmd.Process.Signal(syscall.SIGALRM)
+		settle() // let the signal be handled before the next line comes
+		s.write(t, "second\n")
+		waitFor(t, func() bool { return readFile(filepath.Join(log, "current")) == "second\n" })
+		if n := len(finished(t, log)); n != 1 {
+			t.Fatalf("%d finished files after rotating an empty current", n)
+		}
+	})
+}
+
+// TestTermFinishesLine: SIGTERM in the middle of a line lets multilog read
+// (one byte at a time) to the end of that line and no further.
+func TestTermFinishesLine(t *testing.T) {
+	both(t, func(t *testing.T, bin string) {
+		dir := t.TempDir()
+		s := start(t, bin, dir, "./log")
+		s.write(t, "whole\nabc")
+		waitFor(t, func() bool { return s.unread(t) == 0 && readFile(filepath.Join(dir, "log", "current")) == "whole\n" })
+		settle() // let it block in read again
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		settle() // let the signal be handled before the rest comes
+		s.write(t, "def\nnext line\n")
+		done := make(chan error, 1)
+		go func() { done <- s.cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("exit: %v (%s)", err, s.stderr)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("multilog did not exit after SIGTERM")
+		}
+		cur := filepath.Join(dir, "log", "current")
+		if got := readFile(cur); got != "whole\nabcdef\n" {
+			t.Fatalf("current %q", got)
+		}
+		if fi, _ := os.Stat(cur); fi.Mode().Perm() != 0o744 {
+			t.Errorf("current mode %v after exit", fi.Mode())
+		}
+		rest := make([]byte, 100)
+		n, _ := s.pr.Read(rest)
+		if string(rest[:n]) != "next line\n" {
+			t.Fatalf("left in the pipe: %q", rest[:n])
+		}
+	})
+}
+
+// TestTermAtLineEnd: at a line boundary SIGTERM stops multilog at once.
+func TestTermAtLineEnd(t *testing.T) {
+	both(t, func(t *testing.T, bin string) {
+		dir := t.TempDir()
+		s := start(t, bin, dir, "t", "./log")
+		s.write(t, "x\n")
+		waitFor(t, func() bool { return s.unread(t) == 0 && strings.HasSuffix(readFile(filepath.Join(dir, "log", "current")), " x\n") })
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- s.cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("multilog did not exit after SIGTERM")
+		}
+	})
+}
+
+// seqLines parses the numbered lines "N payload" of files in order.
+func seqLines(t *testing.T, files []string) (seqs []int, bad int) {
+	for _, f := range files {
+		sc := bufio.NewScanner(strings.NewReader(readFile(f)))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			fields := strings.SplitN(sc.Text(), " ", 2)
+			n, err := strconv.Atoi(fields[0])
+			if err != nil || len(fields) != 2 || fields[1] != payload(n) {
+				bad++
+				continue
+			}
+			seqs = append(seqs, n)
+		}
+	}
+	return
+}
+
+func payload(n int) string { return strings.Repeat(string(rune('a'+n%26)), 20+n%300) }
+
+func produce(w *os.File, from, to int) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	for i := from; i < to; i++ {
+		fmt.Fprintf(bw, "%d %s\n", i, payload(i))
+	}
+	return bw.Flush()
+}
+
+// TestCrashRecovery kills multilog with SIGKILL while it writes as fast as
+// it can, starts a new one on the same pipe, and counts every line: all are
+// there, in order, once; the only loss allowed is what the killed process
+// had read and not yet written (one read, at most 64 KiB from a pipe), and
+// the killed current survives as an @....u file.
+func TestCrashRecovery(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log")
+	const total = 60000 // about 10 MB
+	s := start(t, ours("multilog"), dir, "s1000000", "n100", "./log")
+	prodDone := make(chan error, 1)
+	go func() { prodDone <- produce(s.pw, 0, total) }()
+	waitFor(t, func() bool {
+		fi, err := os.Stat(filepath.Join(log, "current"))
+		return err == nil && fi.Size() > 100000 || len(finished(t, log)) > 1
+	})
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	s.cmd.Wait()
+	// The writer keeps going; a new multilog takes over the pipe.
+	s2 := exec.Command(ours("multilog"), "s1000000", "n100", "./log")
+	s2.Dir = dir
+	s2.Stdin = s.pr
+	var errb bytes.Buffer
+	s2.Stderr = &errb
+	if err := s2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-prodDone; err != nil {
+		t.Fatal(err)
+	}
+	s.pw.Close()
+	if err := s2.Wait(); err != nil {
+		t.Fatalf("second multilog: %v %s", err, errb.String())
+	}
+	files := finished(t, log)
+	var crashed int
+	for _, f := range files {
+		if strings.HasSuffix(f, ".u") {
+			crashed++
+		}
+	}
+	if crashed != 1 {
+		t.Fatalf("%d .u files, want 1: %v", crashed, files)
+	}
+	seqs, bad := seqLines(t, append(files, filepath.Join(log, "current")))
+	if bad > 1 {
+		t.Fatalf("%d damaged lines, at most the one cut by the kill allowed", bad)
+	}
+	lost := 0
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("line %d after %d: duplicated or out of order", seqs[i], seqs[i-1])
+		}
+		lost += seqs[i] - seqs[i-1] - 1
+	}
+	if seqs[0] != 0 || seqs[len(seqs)-1] != total-1 {
+		t.Fatalf("lines %d..%d, want 0..%d", seqs[0], seqs[len(seqs)-1], total-1)
+	}
+	// Lines are at most 332 bytes: one 64 KiB read holds under 3300.
+	if lost > 65536/20 {
+		t.Fatalf("%d lines lost at the kill", lost)
+	}
+	t.Logf("%d lines kept, %d lost in flight at the kill, %d cut", len(seqs), lost, bad)
+}
+
+// TestFullDisk fills a small tmpfs, checks that multilog warns and waits,
+// frees the space and checks that every line arrives exactly once.
+func TestFullDisk(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	os.Mkdir(mnt, 0o755)
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): full-disk test not run", err)
+	}
+	defer unix.Unmount(mnt, unix.MNT_DETACH)
+	filler := filepath.Join(mnt, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	errR, errW, _ := os.Pipe()
+	cmd := exec.Command(ours("multilog"), "s8192", "n40", "./log")
+	cmd.Dir = mnt
+	cmd.Stdin = pr
+	cmd.Stderr = errW
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errW.Close()
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	warned := make(chan string, 1)
+	var stderr bytes.Buffer
+	go func() {
+		sc := bufio.NewScanner(errR)
+		for sc.Scan() {
+			stderr.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "out of disk space") {
+				select {
+				case warned <- sc.Text():
+				default:
+				}
+			}
+		}
+	}()
+	const total = 600 // about 110 KB
+	go func() { produce(pw, 0, total); pw.Close() }()
+	select {
+	case w := <-warned:
+		if !strings.HasPrefix(w, "multilog: warning: unable to write to ./log/current, pausing: out of disk space") {
+			t.Errorf("warning %q", w)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no warning about the full disk")
+	}
+	os.Remove(filler)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("multilog did not finish after space came back")
+	}
+	seqs, bad := seqLines(t, append(finished(t, filepath.Join(mnt, "log")), filepath.Join(mnt, "log", "current")))
+	if bad != 0 || len(seqs) != total {
+		t.Fatalf("%d lines (%d damaged), want %d", len(seqs), bad, total)
+	}
+	for i, n := range seqs {
+		if n != i {
+			t.Fatalf("line %d is %d", i, n)
+		}
+	}
+}
