@@ -280,6 +280,7 @@ func (s *Scanner) running() int {
 // supervise (and its logger's), entries whose directory is gone and whose
 // supervise processes have exited are forgotten.
 func (s *Scanner) scan() {
+	s.collect()
 	for _, e := range s.entries {
 		e.active = false
 	}
@@ -568,6 +569,42 @@ func (s *Scanner) exited(pid int) {
 			return
 		}
 	}
+}
+
+// collect notes every supervise that has exited by now, as daemontools'
+// wait_nohang loop at the top of each scan does: the exits already posted
+// by the reaper, and the ones it has not reaped yet (a SIGHUP may be
+// handled before the SIGCHLD that came with it).
+func (s *Scanner) collect() {
+	for {
+		select {
+		case x := <-s.exits:
+			s.exited(x.pid)
+			continue
+		default:
+		}
+		break
+	}
+	for _, e := range s.entries {
+		if e.pid != 0 && dead(e.pid) {
+			s.exited(e.pid)
+		}
+		if e.logPid != 0 && dead(e.logPid) {
+			s.exited(e.logPid)
+		}
+	}
+}
+
+// dead reports whether child pid has exited, without reaping it (the
+// reaper does that, and then reports a pid that no entry has any more).
+// The pid cannot be reused before it is reaped.
+func dead(pid int) bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	if err == unix.ECHILD {
+		return true // already reaped
+	}
+	return err == nil && info.Signo == int32(unix.SIGCHLD)
 }
 
 // unread returns how many bytes wait in e's pipe.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/svbridge/svbridge/bridge/systemd"
 	"github.com/svbridge/svbridge/internal/cli"
@@ -15,6 +16,10 @@ import (
 )
 
 const prog = "svscan"
+
+// EnvInterval overrides the 5-second rescan period (a Go duration such as
+// "1h" or "500ms"); tests use it to tell a SIGHUP rescan from a periodic one.
+const EnvInterval = "SVBRIDGE_SCAN_INTERVAL"
 
 // Main runs svscan.
 func Main(e *cli.Env) int {
@@ -45,6 +50,14 @@ func Main(e *cli.Env) int {
 		}
 		return ""
 	}
+	var interval time.Duration
+	if v := getenv(EnvInterval); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			interval = d
+		} else {
+			cli.Warn(e.Stderr, prog, "ignoring ", EnvInterval, "=", v, ": not a positive duration")
+		}
+	}
 	s := scan.New(scan.Config{
 		Dir:      ".",
 		Launcher: scan.FindSupervise(getenv, exe),
@@ -56,6 +69,7 @@ func Main(e *cli.Env) int {
 		Stdout:   fileOr(e.Stdout, os.Stdout),
 		Stderr:   fileOr(e.Stderr, os.Stderr),
 		Environ:  env,
+		Interval: interval,
 	})
 	return s.Run(sigs)
 }

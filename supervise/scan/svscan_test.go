@@ -1,0 +1,422 @@
+package scan_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/svbridge/svbridge/supervise/svctl"
+)
+
+// noPeriodic turns the periodic rescan off in practice, so only inotify or
+// SIGHUP can explain a start.
+const noPeriodic = "SVBRIDGE_SCAN_INTERVAL=1h"
+
+func TestChdirFailure(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nonexistent")
+	ours := exec.Command(filepath.Join(binDir, "svscan"), missing)
+	outOurs, err := ours.CombinedOutput()
+	code := exitCode(t, err)
+	if code != 111 {
+		t.Errorf("exit code %d, want 111", code)
+	}
+	want := "svscan: fatal: unable to chdir to " + missing + ": file does not exist\n"
+	if string(outOurs) != want {
+		t.Errorf("output %q, want %q", outOurs, want)
+	}
+	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
+		t.Skip("no /usr/bin/svscan to compare with")
+	}
+	orig := exec.Command("/usr/bin/svscan", missing)
+	outOrig, err := orig.CombinedOutput()
+	if c := exitCode(t, err); c != code || string(outOrig) != string(outOurs) {
+		t.Errorf("daemontools: %d %q; ours: %d %q", c, outOrig, code, outOurs)
+	}
+}
+
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	t.Fatal(err)
+	return -1
+}
+
+// TestScan: every subdirectory (and a symlink to one) gets a supervise,
+// NAME/log a second one fed by the pipe; dot names and plain files are
+// left alone; a service without log/ writes to svscan's output.
+func TestScan(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		aLog := filepath.Join(tmp, "a.log")
+		hidden := filepath.Join(tmp, "hidden-ran")
+		service(t, filepath.Join(sv, "a"), "echo a says hi; "+helper(t, "hang"), "exec cat >> "+shellQuote(aLog))
+		service(t, filepath.Join(sv, "b"), "echo b says hi; "+helper(t, "hang"), "")
+		service(t, filepath.Join(sv, ".hidden"), "touch "+shellQuote(hidden)+"; "+helper(t, "hang"), "")
+		service(t, filepath.Join(tmp, "elsewhere"), "echo c says hi; "+helper(t, "hang"), "")
+		if err := os.Symlink(filepath.Join(tmp, "elsewhere"), filepath.Join(sv, "c")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(sv, "file"), []byte("not a service\n"), 0644); err != nil {
+			t.Fatal(err)
+		}
+
+		p := startSvscan(t, sv, v.env...)
+		want := []string{"a", "a/log", "b", "c"}
+		waitFor(t, 10*time.Second, "supervise a, a/log, b, c", func() bool {
+			return sameKeys(p.supervisors(), want)
+		})
+		waitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
+		waitFor(t, 10*time.Second, "b's and c's lines on svscan's output", func() bool {
+			o := p.output()
+			return strings.Contains(o, "b says hi\n") && strings.Contains(o, "c says hi\n")
+		})
+		if strings.Contains(p.output(), "a says hi") {
+			t.Error("a's output reached svscan's stdout instead of only its logger")
+		}
+
+		// A rescan (SIGHUP), then a new service noticed after it: by then
+		// any scan would have started .hidden.
+		p.signal(syscall.SIGHUP)
+		moveIn(t, tmp, sv, "d", helper(t, "hang"))
+		waitFor(t, 10*time.Second, "supervise d", func() bool { _, ok := p.supervisors()["d"]; return ok })
+		if got := p.supervisors(); !sameKeys(got, append(want, "d")) {
+			t.Errorf("supervisors %v, want %v", keys(got), append(want, "d"))
+		}
+		if _, err := os.Stat(filepath.Join(sv, ".hidden", "supervise")); err == nil {
+			t.Error(".hidden was supervised")
+		}
+		if _, err := os.Stat(hidden); err == nil {
+			t.Error(".hidden/run ran")
+		}
+	})
+}
+
+// moveIn makes a complete service dir outside sv and renames it into sv.
+func moveIn(t *testing.T, tmp, sv, name, run string) {
+	t.Helper()
+	src := filepath.Join(tmp, "new-"+name)
+	service(t, src, run, "")
+	if err := os.Rename(src, filepath.Join(sv, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func keys(m map[string]int) []string {
+	var k []string
+	for n := range m {
+		k = append(k, n)
+	}
+	sort.Strings(k)
+	return k
+}
+
+func sameKeys(m map[string]int, want []string) bool {
+	got := keys(m)
+	w := append([]string(nil), want...)
+	sort.Strings(w)
+	return strings.Join(got, ",") == strings.Join(w, ",")
+}
+
+// TestNoticedAtOnce: with the periodic rescan an hour away, new services
+// are started through inotify: a dir renamed in, a symlink, and a dir
+// made with mkdir and then filled, whose log/ made after it is used.
+func TestNoticedAtOnce(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		if err := os.Mkdir(sv, 0755); err != nil {
+			t.Fatal(err)
+		}
+		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
+		// svscan watches the dir once it has started; wait for the first
+		// scan to be over through a first service.
+		moveIn(t, tmp, sv, "first", helper(t, "hang"))
+		waitFor(t, 10*time.Second, "first up", func() bool { return servicePid(filepath.Join(sv, "first")) != 0 })
+
+		t0 := time.Now()
+		moveIn(t, tmp, sv, "moved", helper(t, "hang"))
+		waitFor(t, time.Second, "moved up", func() bool { return servicePid(filepath.Join(sv, "moved")) != 0 })
+		t.Logf("renamed dir up after %v", time.Since(t0))
+
+		service(t, filepath.Join(tmp, "target"), helper(t, "hang"), "")
+		t0 = time.Now()
+		if err := os.Symlink(filepath.Join(tmp, "target"), filepath.Join(sv, "linked")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, time.Second, "linked up", func() bool { return servicePid(filepath.Join(sv, "linked")) != 0 })
+		t.Logf("symlinked dir up after %v", time.Since(t0))
+
+		// mkdir, then run, then log/ and log/run, as a script would.
+		logFile := filepath.Join(tmp, "made.log")
+		made := filepath.Join(sv, "made")
+		t0 = time.Now()
+		if err := os.Mkdir(made, 0755); err != nil {
+			t.Fatal(err)
+		}
+		script(t, filepath.Join(made, "run"), "echo made says hi; "+helper(t, "hang"))
+		if err := os.Mkdir(filepath.Join(made, "log"), 0755); err != nil {
+			t.Fatal(err)
+		}
+		script(t, filepath.Join(made, "log", "run"), "exec cat >> "+shellQuote(logFile))
+		waitFor(t, 2*time.Second, "made's line through its logger", func() bool { return fileHas(logFile, "made says hi\n") })
+		t.Logf("mkdir'd dir with log up after %v", time.Since(t0))
+		if _, ok := p.supervisors()["made/log"]; !ok {
+			t.Errorf("no supervise for made/log: %v", keys(p.supervisors()))
+		}
+	})
+}
+
+// TestDeadSuperviseRestarted: a supervise killed with SIGKILL is started
+// again at the next (periodic) scan, and the new one writes into the same
+// pipe; then the logger's supervise is killed, a SIGHUP rescan starts a
+// new one, and it reads the same pipe.
+func TestDeadSuperviseRestarted(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		logFile := filepath.Join(tmp, "a.log")
+		a := filepath.Join(sv, "a")
+		service(t, a, "echo start; "+helper(t, "hang"), "exec cat >> "+shellQuote(logFile))
+		p := startSvscan(t, sv, v.env...)
+		waitFor(t, 10*time.Second, "first start logged", func() bool { return countIn(logFile, "start\n") == 1 })
+		sup := p.supervisors()
+		main, logger := sup["a"], sup["a/log"]
+		if main == 0 || logger == 0 {
+			t.Fatalf("supervisors: %v", sup)
+		}
+		first := servicePid(a)
+		if err := syscall.Kill(main, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		// The orphaned first run still holds the pipe's write end: end it
+		// with the test, or the logger would wait for it on SIGTERM.
+		t.Cleanup(func() { syscall.Kill(first, syscall.SIGKILL) })
+		// The periodic scan is at most 5 s away.
+		waitFor(t, 12*time.Second, "a new supervise for a", func() bool {
+			pid := p.supervisors()["a"]
+			return pid != 0 && pid != main
+		})
+		waitFor(t, 10*time.Second, "second start logged", func() bool { return countIn(logFile, "start\n") == 2 })
+		if got := p.supervisors()["a/log"]; got != logger {
+			t.Errorf("logger supervise changed from %d to %d", logger, got)
+		}
+
+		// Kill the logger's supervise and its cat.
+		cat := servicePid(filepath.Join(a, "log"))
+		syscall.Kill(logger, syscall.SIGKILL)
+		if cat != 0 {
+			syscall.Kill(cat, syscall.SIGKILL)
+		}
+		waitFor(t, 5*time.Second, "the logger's supervise gone", func() bool { return !alive(logger) && (cat == 0 || !alive(cat)) })
+		p.signal(syscall.SIGHUP)
+		waitFor(t, 5*time.Second, "a new supervise for a/log", func() bool {
+			pid := p.supervisors()["a/log"]
+			return pid != 0 && pid != logger
+		})
+		// Restart the service: its new line goes through the same pipe
+		// to the new logger.
+		if err := svctl.Control(a, []byte("t")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "third start logged", func() bool { return countIn(logFile, "start\n") == 3 })
+	})
+}
+
+// TestSIGHUPRescans: with no periodic scan, a killed supervise comes back
+// only because of SIGHUP.
+func TestSIGHUPRescans(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, v variant) {
+		sv := filepath.Join(t.TempDir(), "sv")
+		service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
+		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
+		waitFor(t, 10*time.Second, "supervise a", func() bool { return p.supervisors()["a"] != 0 })
+		old := p.supervisors()["a"]
+		syscall.Kill(old, syscall.SIGKILL)
+		waitFor(t, 5*time.Second, "supervise a gone", func() bool { return p.supervisors()["a"] == 0 })
+		p.signal(syscall.SIGHUP)
+		waitFor(t, 5*time.Second, "supervise a back after SIGHUP", func() bool {
+			pid := p.supervisors()["a"]
+			return pid != 0 && pid != old
+		})
+	})
+}
+
+// TestRemovedDirKeepsSupervise: as daemontools, a service dir renamed away
+// keeps its supervise; once that supervise exits, svscan forgets it, and
+// the dir brought back is a new service.
+func TestRemovedDirKeepsSupervise(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
+		service(t, filepath.Join(sv, "b"), helper(t, "hang"), "")
+		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
+		waitFor(t, 10*time.Second, "supervise a and b", func() bool { return sameKeys(p.supervisors(), []string{"a", "b"}) })
+		pidA := p.supervisors()["a"]
+		away := filepath.Join(tmp, "away")
+		if err := os.Rename(filepath.Join(sv, "a"), away); err != nil {
+			t.Fatal(err)
+		}
+		p.signal(syscall.SIGHUP)
+		// Let the rescan happen: a dir moved in after the SIGHUP is noticed
+		// after it, in the same loop.
+		moveIn(t, tmp, sv, "c", helper(t, "hang"))
+		waitFor(t, 10*time.Second, "supervise c", func() bool { return p.supervisors()["c"] != 0 })
+		if !alive(pidA) {
+			t.Fatal("supervise of the removed dir was stopped")
+		}
+		if err := svctl.Control(away, []byte("dx")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "supervise of the removed dir to exit", func() bool { return !alive(pidA) })
+		p.signal(syscall.SIGHUP)
+		if err := os.Rename(away, filepath.Join(sv, "a")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "a supervised again", func() bool {
+			pid := p.supervisors()["a"]
+			return pid != 0 && pid != pidA
+		})
+	})
+}
+
+// TestSIGTERM: services are stopped first, their loggers after them (the
+// logger still gets what the service wrote on its way out), then svscan
+// exits 0 with no supervise left.
+func TestSIGTERM(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		logFile := filepath.Join(tmp, "a.log")
+		service(t, filepath.Join(sv, "a"), "echo a up; "+helper(t, "hang", "MSG=a got TERM"), "exec cat >> "+shellQuote(logFile))
+		service(t, filepath.Join(sv, "b"), "echo b up; "+helper(t, "hang", "MSG=b got TERM"), "")
+		p := startSvscan(t, sv, v.env...)
+		waitFor(t, 10*time.Second, "a and b up", func() bool {
+			return fileHas(logFile, "a up\n") && strings.Contains(p.output(), "b up\n")
+		})
+		var pids []int
+		for _, pid := range p.supervisors() {
+			pids = append(pids, pid)
+		}
+		for _, d := range []string{"a", "a/log", "b"} {
+			pids = append(pids, servicePid(filepath.Join(sv, d)))
+		}
+		p.signal(syscall.SIGTERM)
+		if code := p.wait(20 * time.Second); code != 0 {
+			t.Errorf("exit code %d, want 0", code)
+		}
+		if !fileHas(logFile, "a got TERM\n") {
+			b, _ := os.ReadFile(logFile)
+			t.Errorf("the logger did not get a's last line: %q", b)
+		}
+		if !strings.Contains(p.output(), "b got TERM\n") {
+			t.Errorf("b's last line missing from svscan's output")
+		}
+		for _, pid := range pids {
+			if pid != 0 && alive(pid) {
+				t.Errorf("pid %d still running after svscan exited", pid)
+			}
+		}
+	})
+}
+
+// TestLogLoss: a service writes 100,000 numbered lines while its logger
+// (daemontools' multilog) is restarted with svc -t several times, then
+// svscan gets SIGTERM: every line arrives exactly once, in order.
+func TestLogLoss(t *testing.T) {
+	const multilog = "/usr/bin/multilog"
+	if _, err := os.Stat(multilog); err != nil {
+		t.Skip("no " + multilog + " (Debian daemontools) to use as the logger")
+	}
+	const lines = 100000
+	forEachVariant(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		done := filepath.Join(tmp, "done")
+		logDir := filepath.Join(tmp, "main")
+		w := filepath.Join(sv, "w")
+		service(t, w,
+			helper(t, "writer", fmt.Sprintf("N=%d", lines), "DONE="+done, "PACE=8ms"),
+			"exec "+multilog+" s16777215 "+shellQuote(logDir))
+		p := startSvscan(t, sv, v.env...)
+		waitFor(t, 10*time.Second, "the first lines logged", func() bool {
+			return fileHas(filepath.Join(logDir, "current"), "line 000001\n")
+		})
+		restarts := 0
+		for restarts < 5 {
+			if _, err := os.Stat(done); err == nil {
+				break
+			}
+			old := servicePid(filepath.Join(w, "log"))
+			if err := svctl.Control(filepath.Join(w, "log"), []byte("t")); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 10*time.Second, "a new multilog", func() bool {
+				pid := servicePid(filepath.Join(w, "log"))
+				return pid != 0 && pid != old
+			})
+			restarts++
+		}
+		t.Logf("%d logger restarts while the service was writing", restarts)
+		if restarts < 2 {
+			t.Errorf("the writer finished after %d restarts: too fast to test anything", restarts)
+		}
+		waitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
+		p.signal(syscall.SIGTERM)
+		if code := p.wait(30 * time.Second); code != 0 {
+			t.Errorf("svscan exit code %d, want 0", code)
+		}
+		checkLines(t, logDir, lines)
+	})
+}
+
+// checkLines reads multilog's finished files and current, in order, and
+// checks they hold "line 000001" ... exactly once each, in order.
+func checkLines(t *testing.T, dir string, n int) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "@") {
+			files = append(files, e.Name())
+		}
+	}
+	sort.Strings(files)
+	files = append(files, "current")
+	next := 1
+	for _, name := range files {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			want := fmt.Sprintf("line %06d", next)
+			if sc.Text() != want {
+				f.Close()
+				t.Fatalf("%s: got %q, want %q (lines before it were all there, in order)", name, sc.Text(), want)
+			}
+			next++
+		}
+		f.Close()
+	}
+	if next != n+1 {
+		t.Fatalf("got %d lines, want %d", next-1, n)
+	}
+}
