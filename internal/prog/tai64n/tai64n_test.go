@@ -1,0 +1,121 @@
+package tai64n
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/tai64n"
+)
+
+var label = regexp.MustCompile(`(?m)^@[0-9a-f]{24} `)
+
+func run(t *testing.T, input string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(&cli.Env{Args: []string{"tai64n"}, Stdin: &chunky{s: input, n: 3}, Stdout: &out, Stderr: &errb})
+	if code != 0 || errb.Len() > 0 {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	return out.String()
+}
+
+// chunky returns at most n bytes per Read, so lines straddle reads.
+type chunky struct {
+	s string
+	n int
+}
+
+func (c *chunky) Read(b []byte) (int, error) {
+	if c.s == "" {
+		return 0, io.EOF
+	}
+	n := copy(b[:min(len(b), c.n)], c.s)
+	c.s = c.s[n:]
+	return n, nil
+}
+
+func TestStampsEveryLine(t *testing.T) {
+	in := "one\n\ntwo three\nno newline"
+	out := run(t, in)
+	if got := label.ReplaceAllString(out, ""); got != in {
+		t.Fatalf("without labels %q, want %q", got, in)
+	}
+	if n := len(label.FindAllString(out, -1)); n != 4 {
+		t.Fatalf("%d labels in %q", n, out)
+	}
+	var prev tai64n.Stamp
+	for _, l := range label.FindAllString(out, -1) {
+		s, ok := tai64n.ParseLabel([]byte(l))
+		if !ok || s.Sec < prev.Sec || (s.Sec == prev.Sec && s.Nano < prev.Nano) {
+			t.Fatalf("bad or backwards label %q", l)
+		}
+		prev = s
+	}
+}
+
+// TestSameAsOriginal runs both binaries on the same input: the same bytes
+// once labels are taken out, a label at the same places.
+func TestSameAsOriginal(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/tai64n"); err != nil {
+		t.Skip("/usr/bin/tai64n (Debian daemontools) not installed: no oracle")
+	}
+	bin := build(t)
+	var in strings.Builder
+	for i := 0; i < 3000; i++ {
+		in.WriteString(strings.Repeat("x", i%300))
+		in.WriteByte('\n')
+	}
+	in.WriteString("tail without newline")
+	norm := func(b []byte) string { return label.ReplaceAllString(string(b), "@T ") }
+	for _, prog := range []string{"/usr/bin/tai64n", bin} {
+		cmd := exec.Command(prog)
+		cmd.Stdin = strings.NewReader(in.String())
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(prog, err)
+		}
+		if prog == bin {
+			cmd := exec.Command("/usr/bin/tai64n")
+			cmd.Stdin = strings.NewReader(in.String())
+			want, _ := cmd.Output()
+			if norm(out) != norm(want) {
+				t.Fatal("output differs from the original's")
+			}
+		}
+	}
+}
+
+func build(t *testing.T) string {
+	t.Helper()
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v %s", err, out)
+	}
+	os.Symlink("svbridge", filepath.Join(dir, "tai64n"))
+	return filepath.Join(dir, "tai64n")
+}
+
+func TestWriteError(t *testing.T) {
+	var errb bytes.Buffer
+	code := Main(&cli.Env{Args: []string{"tai64n"}, Stdin: strings.NewReader("x\n"), Stdout: failWriter{}, Stderr: &errb})
+	if code != 111 || !strings.HasPrefix(errb.String(), "tai64n: fatal: unable to write output: ") {
+		t.Fatalf("%d %q", code, errb.String())
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
