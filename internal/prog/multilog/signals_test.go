@@ -156,7 +156,9 @@ func TestTermAtLineEnd(t *testing.T) {
 		dir := t.TempDir()
 		s := start(t, bin, dir, "t", "./log")
 		s.write(t, "x\n")
-		waitFor(t, func() bool { return s.unread(t) == 0 && strings.HasSuffix(readFile(filepath.Join(dir, "log", "current")), " x\n") })
+		waitFor(t, func() bool {
+			return s.unread(t) == 0 && strings.HasSuffix(readFile(filepath.Join(dir, "log", "current")), " x\n")
+		})
 		s.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { done <- s.cmd.Wait() }()
