@@ -2,6 +2,7 @@ package scan
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 )
 
@@ -40,5 +41,9 @@ func FindSupervise(getenv func(string) string, exe string) Launcher {
 		}
 		return Launcher{Path: exe, Argv: []string{"supervise"}}
 	}
-	return Launcher{Path: "supervise", Argv: []string{"supervise"}}
+	p, err := exec.LookPath("supervise")
+	if err != nil {
+		p = "/usr/bin/supervise"
+	}
+	return Launcher{Path: p, Argv: []string{"supervise"}}
 }
