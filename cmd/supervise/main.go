@@ -5,11 +5,17 @@ package main
 
 import (
 	"os"
+	"runtime"
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/prog/supervise"
 )
 
 func main() {
+	// One service needs no parallelism; one P also means one set of
+	// per-P allocation caches, which is most of an idle Go process's heap.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	os.Exit(supervise.Main(cli.OS()))
 }

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // File is the name of the JSON status file inside the service directory.
@@ -64,13 +66,90 @@ var ErrTooBig = errors.New("status.json too big")
 // ErrBadState is returned for a state that is not one of the four values.
 var ErrBadState = errors.New("status.json: unknown state")
 
-// Encode returns the JSON form, newline-terminated.
+// Encode returns the JSON form, newline-terminated. It is written by hand
+// (same field names and layout as encoding/json would give) so that the
+// supervise process, which writes it on every change, does not pay for
+// reflection.
 func Encode(s *Status) ([]byte, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
+	b := make([]byte, 0, 320)
+	b = append(b, `{"state":`...)
+	b = appendString(b, s.State)
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(s.Pid), 10)
+	b = append(b, `,"since":`...)
+	b = appendTime(b, s.Since)
+	b = append(b, `,"ready":`...)
+	b = strconv.AppendBool(b, s.Ready)
+	if s.ReadySince != nil {
+		b = append(b, `,"ready_since":`...)
+		b = appendTime(b, *s.ReadySince)
 	}
-	return append(b, '\n'), nil
+	if s.StatusText != "" {
+		b = append(b, `,"status_text":`...)
+		b = appendString(b, s.StatusText)
+	}
+	b = append(b, `,"normally_up":`...)
+	b = strconv.AppendBool(b, s.NormallyUp)
+	b = append(b, `,"want":`...)
+	b = appendString(b, s.Want)
+	b = append(b, `,"paused":`...)
+	b = strconv.AppendBool(b, s.Paused)
+	if s.LastExit != nil {
+		b = append(b, `,"last_exit":{"code":`...)
+		b = strconv.AppendInt(b, int64(s.LastExit.Code), 10)
+		b = append(b, `,"signal":`...)
+		b = strconv.AppendInt(b, int64(s.LastExit.Signal), 10)
+		b = append(b, `,"time":`...)
+		b = appendTime(b, s.LastExit.Time)
+		b = append(b, '}')
+	}
+	b = append(b, `,"restarts":`...)
+	b = strconv.AppendInt(b, int64(s.Restarts), 10)
+	b = append(b, `,"flapping":`...)
+	b = strconv.AppendBool(b, s.Flapping)
+	if s.Stopping {
+		b = append(b, `,"stopping":true`...)
+	}
+	if s.Supervisor != 0 {
+		b = append(b, `,"supervisor_pid":`...)
+		b = strconv.AppendInt(b, int64(s.Supervisor), 10)
+	}
+	return append(b, '}', '\n'), nil
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendString writes a JSON string: control characters, quotes and
+// backslashes escaped, invalid UTF-8 replaced, as encoding/json does
+// (without its HTML escaping, which a reader does not need).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&15])
+		case r == utf8.RuneError:
+			b = append(b, `\ufffd`...)
+		case r == 0x2028 || r == 0x2029:
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&15])
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return append(b, '"')
 }
 
 // Decode parses a status.json body.

@@ -3,6 +3,7 @@ package state
 import (
 	"os"
 	"path/filepath"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -70,6 +71,12 @@ func FuzzDecode(f *testing.F) {
 		if !reflect.DeepEqual(norm(s), norm(s2)) {
 			t.Fatalf("round trip\n%+v\n%+v", s, s2)
 		}
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err == nil && buf.String() != string(e) {
+			t.Fatalf("hand %s\njson %s", e, buf.String())
+		}
 	})
 }
 
@@ -87,4 +94,26 @@ func norm(s *Status) Status {
 		c.LastExit = &e
 	}
 	return c
+}
+
+// The hand-written Encode gives what encoding/json gives (HTML escaping aside).
+func TestEncodeMatchesEncodingJSON(t *testing.T) {
+	now := time.Date(2026, 11, 24, 1, 2, 3, 4, time.FixedZone("x", 3600))
+	for _, s := range []*Status{
+		{State: Down},
+		{State: Up, Pid: 9, Since: now, Ready: true, ReadySince: &now, StatusText: "a\"b\\c\nd\te\x01 é \u2028 \xff",
+			NormallyUp: true, Want: WantDown, Paused: true, LastExit: &Exit{Code: 256, Signal: 15, Time: now},
+			Restarts: 7, Flapping: true, Stopping: true, Supervisor: 12},
+	} {
+		got, _ := Encode(s)
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != buf.String() {
+			t.Errorf("hand:\n%s\nencoding/json:\n%s", got, buf.String())
+		}
+	}
 }
