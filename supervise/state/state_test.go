@@ -1,9 +1,9 @@
 package state
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
