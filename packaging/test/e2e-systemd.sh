@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# packaging/test/e2e-systemd.sh OLD.deb NEW.deb [DEBIAN_DEBS_DIR]
+#
+# Installs svbridge's .deb for real in a systemd container (the project's
+# harness, internal/e2e/harness) and checks the life of the package: install
+# enables and starts svscan.service; services come up; svc/svstat work; the
+# journal shows the transitions; systemctl stop takes services down before
+# their loggers; an upgrade to NEW keeps every pid; remove stops services then
+# loggers; purge leaves no unit behind. With DEBIAN_DEBS_DIR (holding Debian's
+# daemontools and daemontools-run .debs) a second container checks the
+# takeover of a running Debian installation.
+# Needs root. Prints "N passed, N failed" and exits non-zero on failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+. "$here/lib.sh"
+[ $# -ge 2 ] || { echo "usage: $0 OLD.deb NEW.deb [DEBIAN_DEBS_DIR]" >&2; exit 100; }
+old=$1 new=$2 debian=${3:-}
+H=$root/internal/e2e/harness
+# a container of our own, whatever SDH_STATE_DIR the caller has
+export SDH_STATE_DIR=$(mktemp -d /tmp/svbridge-pkgtest.XXXXXX)
+cache=${SDH_CACHE:-/var/cache/sdh}
+artifacts=${ARTIFACTS:-$SDH_STATE_DIR}
+
+c() { "$H/in-systemd.sh" "$@"; }
+# sh_in SCRIPT: run a shell script inside the container
+sh_in() { c sh -c "$1"; }
+boot() {
+	"$H/boot-systemd.sh" "$cache" >"$SDH_STATE_DIR/boot.log" 2>&1 || { cat "$SDH_STATE_DIR/boot.log"; return 1; }
+	cp "$old" "$new" "$SDH_STATE_DIR/share/"
+	[ -z "$debian" ] || cp "$debian"/*.deb "$SDH_STATE_DIR/share/"
+}
+halt() { "$H/stop-systemd.sh" "$artifacts/journal-$1.txt" >/dev/null 2>&1 || true; }
+trap 'halt exit' EXIT
+OLD=/mnt/share/$(basename "$old")
+NEW=/mnt/share/$(basename "$new")
+newver=$(dpkg-deb -f "$new" Version)
+
+# service fixtures: hello (its logger records when it gets TERM, as does the
+# service) registered by update-service from /etc/sv; plain with multilog,
+# created in /etc/service directly.
+fixtures='
+set -e
+mkdir -p /etc/sv/hello/log /etc/service/plain/log
+cat >/etc/sv/hello/run <<X
+#!/bin/sh
+exec 2>&1
+echo hello starting
+trap "echo svc >>/run/stop-order; exit 0" TERM
+while :; do sleep 1 & wait \$!; done
+X
+cat >/etc/sv/hello/log/run <<X
+#!/bin/sh
+# records when it stops: on TERM, or at the end of its input
+trap "echo log >>/run/stop-order; kill \\\$c; exit 0" TERM
+exec 3<&0
+cat <&3 >>/run/hello.log & c=\$!
+while kill -0 \$c 2>/dev/null; do wait \$c; done
+echo log >>/run/stop-order
+X
+cat >/etc/service/plain/run <<X
+#!/bin/sh
+exec 2>&1
+echo plain says hi
+exec sleep 100000
+X
+printf "#!/bin/sh\nexec multilog t ./main\n" >/etc/service/plain/log/run
+chmod +x /etc/sv/hello/run /etc/sv/hello/log/run /etc/service/plain/run /etc/service/plain/log/run
+'
+up() { c svstat "$@" 2>/dev/null | grep -q ': up (pid'; }
+alldown() { ! c svstat "$@" 2>/dev/null | grep -q ': up (pid'; }
+pidof_svc() { c svstat "$1" 2>/dev/null | sed -n 's/.*: up (pid \([0-9]*\)).*/\1/p'; }
+# snapshot: the pids of svscan, of every supervise and of every service
+snapshot() {
+	sh_in 'echo svscan $(systemctl show -P MainPID svscan); for p in $(pgrep -x supervise | sort -n); do echo supervise $p $(tr "\0" " " </proc/$p/cmdline); done; svstat /etc/service/*/ /etc/service/*/log/ | sed "s/ [0-9]* seconds.*//"'
+}
+stop_order() { [ "$(c cat /run/stop-order 2>/dev/null | tr '\n' ' ')" = "svc log " ]; }
+noproc() { ! c pgrep -x "$1" >/dev/null; }
+
+echo "== systemd: install, services, upgrade, remove, purge"
+check "container boots" boot || { summary "e2e-systemd"; exit 1; }
+check "apt-get install OLD" c apt-get install -y "$OLD" >"$SDH_STATE_DIR/install.log" 2>&1
+check "svscan.service is enabled" c systemctl is-enabled --quiet svscan.service
+check "svscan.service is active (READY=1 came)" c systemctl is-active --quiet svscan.service
+check "systemd-analyze verify svscan.service" c systemd-analyze verify --man=no /usr/lib/systemd/system/svscan.service
+check "/etc/service and /var/lib/supervise exist" c test -d /etc/service -a -d /var/lib/supervise
+check "the 17 program names and update-service run svbridge" sh_in 'for p in svscanboot svscan svc svok svstat readproctitle multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock fghack pgrphack; do [ "$(readlink -f /usr/bin/$p)" = /usr/bin/svbridge ] || exit 1; done; [ "$(readlink -f /usr/sbin/update-service)" = /usr/bin/svbridge ] && [ ! -L /usr/bin/supervise ] && [ -x /usr/bin/supervise ]'
+check "man pages are installed for every program" sh_in 'for p in svbridge svscanboot svscan supervise svc svok svstat readproctitle multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock fghack pgrphack update-service; do [ -f /usr/share/man/man8/$p.8.gz ] || exit 1; done'
+check "bash completion is installed" c test -s /usr/share/bash-completion/completions/svbridge
+catid=$(sed -n 's/^-- \([0-9a-f]\{32\}\)$/\1/p' "$root/units/svbridge.catalog" 2>/dev/null | head -1)
+if [ -n "$catid" ]; then
+	check "the journald catalog is compiled in (journalctl --list-catalog)" sh_in "journalctl --list-catalog $catid | grep -q $catid"
+fi
+
+check "fixtures" sh_in "$fixtures"
+check "update-service --add /etc/sv/hello" sh_in 'update-service --add /etc/sv/hello | grep -qx "Service hello added."'
+check "update-service moved supervise/ state to /var/lib/supervise" sh_in '[ "$(readlink /etc/sv/hello/supervise)" = /var/lib/supervise/hello ] && [ "$(readlink /etc/sv/hello/log/supervise)" = /var/lib/supervise/hello.log ]'
+check "update-service --list hello" sh_in 'update-service --list hello | grep -qx "hello -> /etc/sv/hello"'
+check "hello comes up (svstat)" until_ok 15 up /etc/service/hello
+check "plain comes up, with its logger" until_ok 15 up /etc/service/plain /etc/service/plain/log
+check "svok hello" c svok /etc/service/hello
+check "multilog writes plain's output" until_ok 10 sh_in 'grep -q "plain says hi" /etc/service/plain/log/main/current'
+p1=$(pidof_svc /etc/service/hello)
+check "svc -d hello: down" sh_in 'svc -d /etc/service/hello' 
+check "  svstat says down" until_ok 10 alldown /etc/service/hello
+check "svc -u hello: up again, new pid" sh_in 'svc -u /etc/service/hello'
+check "  svstat says up" until_ok 10 up /etc/service/hello
+p2=$(pidof_svc /etc/service/hello)
+check "  the pid changed ($p1 -> $p2)" test -n "$p2" -a "$p1" != "$p2"
+check "journalctl -u svscan shows hello going down and up" until_ok 10 sh_in 'journalctl -u svscan -o json SVC_NAME=hello | grep -q "\"SVC_EVENT\":\"down\"" && journalctl -u svscan -o json SVC_NAME=hello | grep -c "\"SVC_STATE\":\"up\"" | grep -qv "^[01]$"'
+journal_lines=$(c journalctl -u svscan SVC_NAME=hello --no-pager -o cat 2>/dev/null | wc -l)
+note "journalctl -u svscan SVC_NAME=hello: $journal_lines entries"
+
+echo "-- systemctl stop / start"
+c rm -f /run/stop-order
+check "systemctl stop svscan" c systemctl stop svscan.service
+check "  hello stopped before its logger" stop_order
+check "  no supervise left" noproc supervise
+check "systemctl start svscan: everything comes back" c systemctl start svscan.service
+check "  hello and plain up" until_ok 15 up /etc/service/hello /etc/service/hello/log /etc/service/plain /etc/service/plain/log
+
+echo "-- upgrade to $newver"
+before=$(snapshot)
+check "apt-get install NEW (upgrade)" c apt-get install -y "$NEW" >"$SDH_STATE_DIR/upgrade.log" 2>&1
+check "  version is now $newver" sh_in "dpkg-query -W -f '\${Version}' svbridge | grep -qx '$newver'"
+check "  svscan.service still active" c systemctl is-active --quiet svscan.service
+after=$(snapshot)
+check "  svscan, every supervise and every service kept its pid" test "$before" = "$after"
+[ "$before" = "$after" ] || { echo "before:"; echo "$before"; echo "after:"; echo "$after"; }
+note "$(echo "$after" | grep -c .) processes compared"
+
+echo "-- remove"
+c rm -f /run/stop-order
+check "apt-get remove svbridge" c apt-get remove -y svbridge >"$SDH_STATE_DIR/remove.log" 2>&1
+check "  hello stopped before its logger" stop_order
+check "  svscan.service inactive" sh_in '! systemctl is-active --quiet svscan.service'
+check "  no svscan, supervise or service left" sh_in '! pgrep -x svscan && ! pgrep -x supervise && ! pgrep -fx "sleep 100000"' >/dev/null
+check "  the admin's service dirs stay" c test -x /etc/sv/hello/run -a -L /etc/service/hello -a -x /etc/service/plain/run
+
+echo "-- purge"
+check "apt-get purge svbridge" c apt-get purge -y svbridge >"$SDH_STATE_DIR/purge.log" 2>&1
+check "  no unit file, no enablement link" sh_in '! test -e /usr/lib/systemd/system/svscan.service && ! test -e /lib/systemd/system/svscan.service && ! test -L /etc/systemd/system/multi-user.target.wants/svscan.service'
+check "  systemd knows no svscan.service" sh_in '! systemctl list-unit-files svscan.service | grep -q svscan'
+check "  /var/lib/supervise removed" sh_in '! test -e /var/lib/supervise'
+check "  the admin's service dirs stay" c test -x /etc/sv/hello/run -a -x /etc/service/plain/run -a -L /etc/service/hello
+halt main
+
+if [ -n "$debian" ]; then
+	echo "== takeover of a running Debian daemontools + daemontools-run"
+	check "container boots" boot || { summary "e2e-systemd"; exit 1; }
+	check "dpkg -i Debian's daemontools daemontools-run" sh_in 'dpkg -i /mnt/share/daemontools_*.deb /mnt/share/daemontools-run_*.deb' >"$SDH_STATE_DIR/debian.log" 2>&1
+	check "  daemontools-run.service active" c systemctl is-active --quiet daemontools-run.service
+	sh_in "$fixtures" >/dev/null 2>&1
+	check "Debian's update-service --add /etc/sv/hello" sh_in 'update-service --add /etc/sv/hello >/dev/null'
+	check "  hello and plain up under Debian's svscan" until_ok 15 up /etc/service/hello /etc/service/plain /etc/service/plain/log
+	old_pid=$(pidof_svc /etc/service/hello)
+	check "apt-get install svbridge over it" c apt-get install -y "$NEW" >"$SDH_STATE_DIR/takeover.log" 2>&1
+	check "  daemontools and daemontools-run removed" sh_in '! dpkg-query -W -f "\${Status}" daemontools daemontools-run 2>/dev/null | grep -q "install ok installed"'
+	check "  daemontools-run.service gone, svscan.service active" sh_in '! systemctl is-active --quiet daemontools-run.service && systemctl is-active --quiet svscan.service'
+	check "  hello and plain up under svbridge" until_ok 15 up /etc/service/hello /etc/service/hello/log /etc/service/plain /etc/service/plain/log
+	check "  svscan is svbridge's, its supervise are svbridge's" sh_in '[ "$(readlink -f /proc/$(systemctl show -P MainPID svscan)/exe)" = /usr/bin/svbridge ] && for p in $(pgrep -x supervise); do [ "$(readlink -f /proc/$p/exe)" = /usr/bin/supervise ] || exit 1; done'
+	new_pid=$(pidof_svc /etc/service/hello)
+	note "hello's pid: $old_pid under Debian, $new_pid after the takeover (restarted: daemontools-run's prerm stops its unit, which kills its cgroup)"
+	check "  update-service --list still knows hello" sh_in 'update-service --list hello | grep -qx "hello -> /etc/sv/hello"'
+	check "  multilog keeps appending to plain's log" sh_in 'test $(grep -c "plain says hi" /etc/service/plain/log/main/current) -ge 2'
+	halt takeover
+fi
+summary "e2e-systemd"
