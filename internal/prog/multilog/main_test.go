@@ -3,6 +3,7 @@ package multilog
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svbridge/svbridge/internal/cli"
 )
 
 // binDir holds svbridge built once, with multilog etc. linked to it.
@@ -251,9 +254,17 @@ func TestLockedDirectory(t *testing.T) {
 	defer func() { pw.Close(); holder.Wait() }()
 	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "log", "state")); return err == nil })
 
-	cmd := exec.Command(ours("multilog"), "./log")
+	ir, iw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ir.Close()
+	const pending = "must not be read\n"
+	iw.WriteString(pending)
+	iw.Close()
+	cmd := exec.Command(ours("multilog"), "t", "./other", "./log")
 	cmd.Dir = dir
-	cmd.Stdin = strings.NewReader("must not be read\n")
+	cmd.Stdin = ir
 	out, err := cmd.CombinedOutput()
 	ee, ok := err.(*exec.ExitError)
 	if !ok || ee.ExitCode() != 111 {
@@ -261,6 +272,35 @@ func TestLockedDirectory(t *testing.T) {
 	}
 	if want := "multilog: fatal: unable to lock directory ./log: temporary failure\n"; string(out) != want {
 		t.Fatalf("stderr %q, want %q", out, want)
+	}
+	rest := make([]byte, 100)
+	if n, _ := ir.Read(rest); string(rest[:n]) != pending {
+		t.Fatalf("input consumed before the fatal error: %q left", rest[:n])
+	}
+}
+
+// TestMainBuffers calls Main in-process with an in-memory stdin.
+func TestMainBuffers(t *testing.T) {
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	e := &cli.Env{Args: []string{"multilog", "e", "-b*", filepath.Join(dir, "log")}, Stdin: strings.NewReader("a\nb\nc"), Stdout: io.Discard, Stderr: &stderr}
+	if code := Main(e); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if got := readFile(filepath.Join(dir, "log", "current")); got != "a\nc\n" {
+		t.Fatalf("current %q", got)
+	}
+	if stderr.String() != "a\nb\nc\n" {
+		t.Fatalf("e output %q", stderr.String())
+	}
+	os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+	stderr.Reset()
+	e = &cli.Env{Args: []string{"multilog", filepath.Join(dir, "file")}, Stdin: strings.NewReader("x\n"), Stderr: &stderr}
+	if code := Main(e); code != 111 {
+		t.Fatalf("exit %d for a file as directory", code)
+	}
+	if want := "multilog: fatal: unable to open directory " + filepath.Join(dir, "file") + ": not a directory\n"; stderr.String() != want {
+		t.Fatalf("stderr %q, want %q", stderr.String(), want)
 	}
 }
 
