@@ -57,6 +57,8 @@ type Input struct {
 	KillAfter   time.Duration // InRunStarted: timeout-kill, 0 = none
 	FinishLimit time.Duration // InFinishStarted: timeout-finish
 	Text        string        // InStatusText
+
+	gen uint64 // the driver's timer generation (InTimer); Step ignores it
 }
 
 // ActionKind names what the driver must do.

@@ -88,7 +88,7 @@ func (n *notifySocket) handle(msg []byte, now time.Time) {
 	}
 	for _, in := range ins {
 		in.Now = now
-		n.s.in <- in
+		n.s.post(in)
 	}
 }
 

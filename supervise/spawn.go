@@ -158,7 +158,7 @@ func (s *Supervisor) reaped(pid int, ws syscall.WaitStatus) {
 	} else {
 		in.Code = ws.ExitStatus()
 	}
-	s.in <- in
+	s.post(in)
 }
 
 // readReady waits for a newline on the notification-fd pipe of run pid.
@@ -169,7 +169,7 @@ func (s *Supervisor) readReady(f *os.File, pid int) {
 		for _, c := range b[:n] {
 			if c == '\n' {
 				f.Close() // as s6: the daemon's later writes do not pile up
-				s.in <- Input{Kind: InReady, Pid: pid}
+				s.post(Input{Kind: InReady, Pid: pid})
 				return
 			}
 		}

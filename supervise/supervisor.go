@@ -52,10 +52,13 @@ type Supervisor struct {
 	log     io.Writer
 	prog    string
 
-	m      *Machine
-	in     chan Input
-	timers [numTimers]*time.Timer
-	gen    [numTimers]uint64
+	m    *Machine
+	in   chan Input
+	quit chan struct{} // closed when Run returns
+
+	initial []byte // commands found in a regular-file control
+	timers  [numTimers]*time.Timer
+	gen     [numTimers]uint64
 
 	lock, control, controlW, ok *os.File
 
@@ -152,6 +155,7 @@ func New(cfg Config) (*Supervisor, error) {
 		return fail(&SetupError{"unable to read " + s.name + "/supervise/ok: ", err})
 	}
 	s.in = make(chan Input, 16)
+	s.quit = make(chan struct{})
 	if !cfg.NoNotifySocket {
 		ns, err := newNotifySocket(s)
 		if err != nil {
@@ -160,9 +164,7 @@ func New(cfg Config) (*Supervisor, error) {
 			s.notify = ns
 		}
 	}
-	for _, c := range initial {
-		s.in <- Input{Kind: InControl, Byte: c}
-	}
+	s.initial = initial
 	return s, nil
 }
 
@@ -190,13 +192,15 @@ func (s *Supervisor) Run() {
 		go s.notify.serve()
 	}
 	s.apply(s.m.Step(Input{Kind: InBoot, Now: time.Now()}))
+	for _, c := range s.initial {
+		s.apply(s.m.Step(Input{Kind: InControl, Byte: c, Now: time.Now()}))
+	}
 	for !s.m.Done() {
 		in := <-s.in
 		if in.Kind == InTimer {
-			if in.Pid != int(s.gen[in.Timer]) {
+			if in.gen != s.gen[in.Timer] {
 				continue // cancelled or re-armed since
 			}
-			in.Pid = 0
 			s.timers[in.Timer] = nil
 		}
 		if in.Now.IsZero() {
@@ -208,7 +212,16 @@ func (s *Supervisor) Run() {
 		s.stopTimer(TimerKind(i))
 	}
 	s.announce()
+	close(s.quit)
 	s.closeFiles()
+}
+
+// post hands an input to the loop, or drops it once the loop is gone.
+func (s *Supervisor) post(in Input) {
+	select {
+	case s.in <- in:
+	case <-s.quit:
+	}
 }
 
 func (s *Supervisor) closeFiles() {
@@ -232,7 +245,7 @@ func (s *Supervisor) readControl() {
 	for {
 		n, err := s.control.Read(b[:])
 		for _, c := range b[:n] {
-			s.in <- Input{Kind: InControl, Byte: c}
+			s.post(Input{Kind: InControl, Byte: c})
 		}
 		if err != nil && n == 0 {
 			return // closed at exit
@@ -298,7 +311,7 @@ func (s *Supervisor) kill(pid int, sig syscall.Signal) {
 func (s *Supervisor) setTimer(t TimerKind, d time.Duration) {
 	s.stopTimer(t)
 	g := s.gen[t]
-	s.timers[t] = time.AfterFunc(d, func() { s.in <- Input{Kind: InTimer, Timer: t, Pid: int(g)} })
+	s.timers[t] = time.AfterFunc(d, func() { s.post(Input{Kind: InTimer, Timer: t, gen: g}) })
 }
 
 func (s *Supervisor) stopTimer(t TimerKind) {

@@ -464,3 +464,23 @@ func TestLockAgainstDebian(t *testing.T) {
 		exec.Command(debSvc, "-dx", dir).Run()
 	}
 }
+
+// TestLeanBinaryDeps: the lean supervise must stay free of cobra and
+// go-systemd (its memory per service depends on it).
+func TestLeanBinaryDeps(t *testing.T) {
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "list", "-deps", "./cmd/supervise")
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/spf13/") || strings.HasPrefix(dep, "github.com/coreos/go-systemd") {
+			t.Errorf("cmd/supervise depends on %s", dep)
+		}
+	}
+}
