@@ -68,7 +68,8 @@ func build(dir string) error {
 //	writer: writes $N numbered lines to stdout, creates $DONE, then waits
 //	        for SIGTERM and exits 0. With $PACE (a duration) it sleeps that
 //	        long after every 200 lines, so a test can act while it writes.
-//	hang:   waits for SIGTERM, prints $MSG, exits 0.
+//	hang:   creates $READY (if set) once SIGTERM is caught, waits for
+//	        SIGTERM, prints $MSG, exits 0.
 func runHelper(name string) int {
 	switch name {
 	case "writer":
@@ -95,6 +96,9 @@ func runHelper(name string) int {
 		// A service that does nothing until SIGTERM, then says so.
 		term := make(chan os.Signal, 1)
 		signal.Notify(term, syscall.SIGTERM)
+		if r := os.Getenv("READY"); r != "" {
+			os.WriteFile(r, nil, 0644)
+		}
 		<-term
 		if m := os.Getenv("MSG"); m != "" {
 			fmt.Println(m)

@@ -301,11 +301,14 @@ func TestSIGTERM(t *testing.T) {
 		tmp := t.TempDir()
 		sv := filepath.Join(tmp, "sv")
 		logFile := filepath.Join(tmp, "a.log")
-		service(t, filepath.Join(sv, "a"), "echo a up; "+helper(t, "hang", "MSG=a got TERM"), "exec cat >> "+shellQuote(logFile))
-		service(t, filepath.Join(sv, "b"), "echo b up; "+helper(t, "hang", "MSG=b got TERM"), "")
+		readyA, readyB := filepath.Join(tmp, "a.ready"), filepath.Join(tmp, "b.ready")
+		service(t, filepath.Join(sv, "a"), "echo a up; "+helper(t, "hang", "MSG=a got TERM", "READY="+readyA), "exec cat >> "+shellQuote(logFile))
+		service(t, filepath.Join(sv, "b"), "echo b up; "+helper(t, "hang", "MSG=b got TERM", "READY="+readyB), "")
 		p := startSvscan(t, sv, v.env...)
-		waitFor(t, 10*time.Second, "a and b up", func() bool {
-			return fileHas(logFile, "a up\n") && strings.Contains(p.output(), "b up\n")
+		waitFor(t, 10*time.Second, "a and b up and ready for SIGTERM", func() bool {
+			_, errA := os.Stat(readyA)
+			_, errB := os.Stat(readyB)
+			return errA == nil && errB == nil && fileHas(logFile, "a up\n") && strings.Contains(p.output(), "b up\n")
 		})
 		var pids []int
 		for _, pid := range p.supervisors() {

@@ -6,6 +6,8 @@ package svscan
 import (
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,8 +42,14 @@ func Main(e *cli.Env) int {
 	r := reap.New()
 	defer r.Close()
 
+	// The observer takes svscan's own NOTIFY_SOCKET and WATCHDOG_*: the
+	// supervise processes must not inherit them.
+	obs := systemd.NewScanObserver(dir)
 	exe, _ := os.Executable()
-	env := e.Environment()
+	env := slices.DeleteFunc(slices.Clone(e.Environment()), func(kv string) bool {
+		return strings.HasPrefix(kv, "NOTIFY_SOCKET=") || strings.HasPrefix(kv, "WATCHDOG_USEC=") ||
+			strings.HasPrefix(kv, "WATCHDOG_PID=")
+	})
 	getenv := func(k string) string {
 		for i := len(env) - 1; i >= 0; i-- {
 			if len(env[i]) > len(k) && env[i][len(k)] == '=' && env[i][:len(k)] == k {
@@ -62,7 +70,7 @@ func Main(e *cli.Env) int {
 		Dir:      ".",
 		Launcher: scan.FindSupervise(getenv, exe),
 		Reaper:   r,
-		Observer: systemd.NewScanObserver(dir),
+		Observer: obs,
 		Warn:     e.Stderr,
 		Prog:     prog,
 		Stdin:    fileOr(e.Stdin, os.Stdin),
