@@ -54,16 +54,19 @@ type Observer struct {
 }
 
 // NewObserver returns an Observer sending to journald, or nil when
-// journald's socket is absent (not under systemd). The result is a nil
+// journald's socket is absent (not under systemd), or when the environment
+// has SVBRIDGE_JOURNAL=off. It also makes writes to a broken stderr fail
+// instead of killing the process (KeepWritesAlive). The result is a nil
 // interface in that case, so callers may compare it with nil.
 func NewObserver() supervise.Observer {
-	if !Available(SocketPath) {
+	if !Available(SocketPath) || os.Getenv("SVBRIDGE_JOURNAL") == "off" {
 		return nil
 	}
 	o, err := NewObserverTo(SocketPath, "supervise", os.Stderr)
 	if err != nil {
 		return nil
 	}
+	KeepWritesAlive() // our stderr is most likely a journald stream too
 	return o
 }
 

@@ -66,6 +66,7 @@ func NewScanObserver(scanDir string) supervise.ScanObserver {
 	if s == nil {
 		return nil
 	}
+	journal.KeepWritesAlive() // stderr is a journald stream that may break
 	return s
 }
 

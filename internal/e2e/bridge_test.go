@@ -1,0 +1,371 @@
+package e2e
+
+import (
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/bridge/systemd"
+	"github.com/svbridge/svbridge/internal/e2e/sdh"
+	"github.com/svbridge/svbridge/supervise"
+)
+
+// setup writes the service tree /srv/sv and the test unit svtest.service
+// (Type=notify, watchdog, ExecStart=svscanboot, which execs svscan).
+const setup = `set -e
+mk() { mkdir -p /srv/sv/$1; printf '#!/bin/sh\n%s\n' "$2" >/srv/sv/$1/run; chmod 755 /srv/sv/$1/run; }
+mk web 'exec notifyd echo "web says hello"'
+mk logged 'exec notifyd echo "hello through log/run"'
+mkdir -p /srv/sv/logged/log
+printf '#!/bin/sh\nexec svbridge journal-log logged-via-log\n' >/srv/sv/logged/log/run
+chmod 755 /srv/sv/logged/log/run
+mk crash 'echo crash-run; exit 3'
+touch /srv/sv/crash/down
+mk ready 'exec notifyd ready 1.5'
+mk s6 'exec notifyd fd 3'
+echo 3 >/srv/sv/s6/notification-fd
+mk flood 'exec notifyd flood 20000'
+mk badfd 'exec notifyd echo badfd-running'
+echo 99999999999 >/srv/sv/badfd/notification-fd
+cat >/etc/systemd/system/svtest.service <<'UNIT'
+[Unit]
+Description=svbridge end-to-end svscan
+StartLimitIntervalSec=0
+[Service]
+Type=notify
+NotifyAccess=main
+Environment=PATH=/opt/svbridge:/usr/sbin:/usr/bin:/sbin:/bin
+ExecStart=/opt/svbridge/svscanboot /srv/sv
+WatchdogSec=4
+Restart=always
+RestartSec=1
+TimeoutStartSec=30
+UNIT
+systemctl daemon-reload
+`
+
+// entry is one journal entry as journalctl -o json prints it (string
+// fields only).
+type entry map[string]string
+
+func journalEntries(t *testing.T, c *sdh.Container, args string) []entry {
+	t.Helper()
+	out, err := c.Sh("journalctl --no-pager -o json " + args)
+	if err != nil {
+		t.Fatalf("journalctl %s: %v\n%s", args, err, out)
+	}
+	var es []entry
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(line), &raw); err != nil {
+			t.Fatalf("journal line %q: %v", line, err)
+		}
+		e := entry{}
+		for k, v := range raw {
+			if s, ok := v.(string); ok {
+				e[k] = s
+			}
+		}
+		es = append(es, e)
+	}
+	return es
+}
+
+func countEvent(es []entry, kind string) int {
+	n := 0
+	for _, e := range es {
+		if e["SVC_EVENT"] == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// waitEntries polls the journal until cond accepts the entries.
+func waitEntries(t *testing.T, c *sdh.Container, what, args string, cond func([]entry) bool) []entry {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		es := journalEntries(t, c, args)
+		if cond(es) {
+			return es
+		}
+		if time.Now().After(deadline) {
+			var b strings.Builder
+			for _, e := range es {
+				b.WriteString(e["SVC_EVENT"] + " " + e["MESSAGE"] + "\n")
+			}
+			t.Fatalf("%s: not in the journal within 20s; entries for %s:\n%s", what, args, b.String())
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+func show(t *testing.T, c *sdh.Container, prop string) string {
+	t.Helper()
+	return strings.TrimSpace(c.MustSh(t, "systemctl show -P "+prop+" svtest.service"))
+}
+
+// treeSummary reads the tree with "svbridge status --json -a" inside the
+// container and renders the STATUS= line svscan should show for it.
+func treeSummary(t *testing.T, c *sdh.Container) string {
+	t.Helper()
+	out := c.MustSh(t, "svbridge status --json -a /srv/sv")
+	var infos []svinfo.Info
+	if err := json.Unmarshal([]byte(out), &infos); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	return systemd.Summary(infos)
+}
+
+func statusTextMatchesTree(t *testing.T, c *sdh.Container, what string, extra func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		want := treeSummary(t, c)
+		got := show(t, c, "StatusText")
+		if got == want && (extra == nil || extra(got)) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: StatusText %q, tree says %q", what, got, want)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+func restartsOf(t *testing.T, c *sdh.Container, name string) int {
+	t.Helper()
+	var in []svinfo.Info
+	if err := json.Unmarshal([]byte(c.MustSh(t, "svbridge status --json /srv/sv/"+name)), &in); err != nil || len(in) != 1 || in[0].Restarts == nil {
+		t.Fatalf("status of %s: %v %+v", name, err, in)
+	}
+	return *in[0].Restarts
+}
+
+func TestSystemdBridge(t *testing.T) {
+	c := sdh.Boot(t, sdh.Options{Binds: map[string]string{bin: "/opt/svbridge"},
+		Env: []string{"PATH=/opt/svbridge:/usr/sbin:/usr/bin:/sbin:/bin"}})
+	c.MustSh(t, setup)
+
+	t.Run("StartReturnsAfterReady", func(t *testing.T) {
+		start := time.Now()
+		out, err := c.Sh("systemctl start svtest.service")
+		if err != nil {
+			t.Fatalf("systemctl start: %v\n%s\n%s", err, out, c.MustSh(t, "journalctl -u svtest --no-pager | tail -30"))
+		}
+		t.Logf("systemctl start took %v", time.Since(start))
+		// Type=notify: "active" (not "activating") as soon as start returns
+		// means READY=1 arrived; the STATUS= line came with it.
+		if st := show(t, c, "ActiveState"); st != "active" {
+			t.Fatalf("ActiveState after start: %q", st)
+		}
+		if txt := show(t, c, "StatusText"); !regexp.MustCompile(`^7 services: \d+ up, \d+ down`).MatchString(txt) {
+			t.Fatalf("StatusText right after start: %q", txt)
+		}
+		// svscanboot exec'd svscan: the main pid is svscan.
+		pid := show(t, c, "MainPID")
+		if comm := strings.TrimSpace(c.MustSh(t, "tr '\\0' ' ' </proc/"+pid+"/cmdline")); comm != "svscan /srv/sv" {
+			t.Fatalf("main process is %q, want svscan", comm)
+		}
+	})
+
+	t.Run("StatusTextFollowsTree", func(t *testing.T) {
+		got := statusTextMatchesTree(t, c, "steady", func(s string) bool { return strings.HasPrefix(s, "7 services: 6 up, 1 down") })
+		t.Logf("StatusText: %q", got)
+		c.MustSh(t, "svc -d /srv/sv/web")
+		got = statusTextMatchesTree(t, c, "after svc -d web", func(s string) bool { return strings.HasPrefix(s, "7 services: 5 up, 2 down") })
+		t.Logf("StatusText after svc -d web: %q", got)
+	})
+
+	t.Run("JournalEntriesDownUp", func(t *testing.T) {
+		q := "_SYSTEMD_UNIT=svtest.service SVC_NAME=web"
+		waitEntries(t, c, "web down", q, func(es []entry) bool { return countEvent(es, "down") > 0 })
+		c.MustSh(t, "svc -u /srv/sv/web")
+		es := waitEntries(t, c, "web up again", q, func(es []entry) bool {
+			return countEvent(es, "started") >= 2 && countEvent(es, "up") >= 2
+		})
+		for _, e := range es {
+			kind := supervise.EventKind(e["SVC_EVENT"])
+			if e["MESSAGE_ID"] != journal.MessageIDs[kind] || e["SVC_DIR"] != "/srv/sv/web" ||
+				e["SYSLOG_IDENTIFIER"] != "supervise" || e["PRIORITY"] == "" || !strings.HasPrefix(e["MESSAGE"], "web: ") {
+				t.Errorf("entry fields: %v", e)
+			}
+			switch kind {
+			case supervise.EventStarted, supervise.EventUp:
+				if _, err := strconv.Atoi(e["SVC_PID"]); err != nil {
+					t.Errorf("%s without SVC_PID: %v", kind, e)
+				}
+			case supervise.EventExited:
+				if e["SVC_SIGNAL"] != "15" && e["SVC_EXIT_CODE"] == "" {
+					t.Errorf("exit after svc -d: %v", e)
+				}
+			}
+		}
+		// journalctl -u UNIT SVC_NAME=web (the README's example) shows them too.
+		if n := len(journalEntries(t, c, "-u svtest.service SVC_NAME=web")); n < len(es) {
+			t.Errorf("-u svtest SVC_NAME=web shows %d entries, want >= %d", n, len(es))
+		}
+	})
+
+	t.Run("CrashAndCrashLoop", func(t *testing.T) {
+		c.MustSh(t, "svc -o /srv/sv/crash")
+		q := "_SYSTEMD_UNIT=svtest.service SVC_NAME=crash"
+		es := waitEntries(t, c, "one crash", q, func(es []entry) bool { return countEvent(es, "exited") >= 1 })
+		for _, e := range es {
+			if e["SVC_EVENT"] == "exited" && (e["SVC_EXIT_CODE"] != "3" || e["PRIORITY"] != "4") {
+				t.Errorf("crash entry: %v", e)
+			}
+		}
+		c.MustSh(t, "svc -u /srv/sv/crash")
+		es = waitEntries(t, c, "crash loop", q, func(es []entry) bool {
+			return countEvent(es, "exited") >= 4 && countEvent(es, "restarting") >= 2
+		})
+		maxRestarts := 0
+		for _, e := range es {
+			if e["SVC_EVENT"] == "restarting" {
+				n, _ := strconv.Atoi(e["SVC_RESTARTS"])
+				maxRestarts = max(maxRestarts, n)
+			}
+		}
+		if maxRestarts < 2 {
+			t.Errorf("SVC_RESTARTS never above %d in a crash loop", maxRestarts)
+		}
+		t.Logf("crash loop: %d exited, %d restarting, %d flapping entries", countEvent(es, "exited"),
+			countEvent(es, "restarting"), countEvent(es, "flapping"))
+		got := statusTextMatchesTree(t, c, "crash loop", func(s string) bool { return strings.Contains(s, "crash: ") })
+		t.Logf("StatusText in the crash loop: %q", got)
+	})
+
+	t.Run("NotifyDaemonReady", func(t *testing.T) {
+		out, err := c.Sh("svbridge wait -r -t 15 /srv/sv/ready /srv/sv/s6")
+		if err != nil {
+			t.Fatalf("svbridge wait -r: %v\n%s", err, out)
+		}
+		var infos []svinfo.Info
+		if err := json.Unmarshal([]byte(c.MustSh(t, "svbridge status --json /srv/sv/ready /srv/sv/s6")), &infos); err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range infos {
+			if in.Ready == nil || !*in.Ready || in.Source != "status.json" {
+				t.Errorf("%s not ready in status --json: %+v", in.Name, in)
+			}
+		}
+		if len(infos) > 0 && infos[0].StatusText != "serving" {
+			t.Errorf("ready's STATUS= text: %q", infos[0].StatusText)
+		}
+		waitEntries(t, c, "ready entry", "SVC_NAME=ready SVC_EVENT=ready", func(es []entry) bool { return len(es) > 0 })
+		// wait's exit codes: 99 timed out, 102 not supervised.
+		if _, err := c.Sh("svbridge wait -d -t 0.5 /srv/sv/ready"); sdh.ExitCode(err) != 99 {
+			t.Errorf("wait -d on an up service: exit %d, want 99", sdh.ExitCode(err))
+		}
+		if _, err := c.Sh("mkdir -p /tmp/nosv && svbridge wait -u -t 5 /tmp/nosv"); sdh.ExitCode(err) != 102 {
+			t.Errorf("wait on an unsupervised dir: exit %d, want 102", sdh.ExitCode(err))
+		}
+	})
+
+	t.Run("JournalStreams", func(t *testing.T) {
+		c.Eventually(t, "journalctl -t web", 15*time.Second, "journalctl --no-pager -o cat -t web",
+			func(s string) bool {
+				return strings.Contains(s, "web says hello\n") && strings.Contains(s, "web says hello (stderr)")
+			})
+		c.Eventually(t, "log/run journal-log", 15*time.Second, "journalctl --no-pager -o cat -t logged-via-log",
+			func(s string) bool { return strings.Contains(s, "hello through log/run") })
+	})
+
+	t.Run("BadInput", func(t *testing.T) {
+		// The flooding daemon ends up ready; svscan and the others go on.
+		c.Eventually(t, "flood survived", 20*time.Second, "svbridge status --json /srv/sv/flood",
+			func(s string) bool { return strings.Contains(s, `"ready": true`) })
+		for _, d := range []string{"web", "ready", "badfd"} {
+			if out, err := c.Sh("svok /srv/sv/" + d); err != nil {
+				t.Errorf("svok %s after bad input: %v %s", d, err, out)
+			}
+		}
+		if st := show(t, c, "ActiveState"); st != "active" {
+			t.Fatalf("svtest %s after bad input", st)
+		}
+		// Said once, not once per message. Wait a little so repeated
+		// messages, if any, have time to appear.
+		time.Sleep(2 * time.Second)
+		out := c.MustSh(t, "journalctl --no-pager -o cat -u svtest.service")
+		for _, svc := range []string{"flood", "badfd"} {
+			n := 0
+			for _, l := range strings.Split(out, "\n") {
+				if strings.Contains(l, svc) && strings.Contains(l, "warning") {
+					n++
+				}
+			}
+			if n > 3 {
+				t.Errorf("%d warnings about %s (want at most a few)", n, svc)
+			}
+			t.Logf("warnings about %s: %d", svc, n)
+		}
+	})
+
+	t.Run("JournaldStoppedAndBack", func(t *testing.T) {
+		before := len(journalEntries(t, c, "SVC_NAME=crash SVC_EVENT=exited"))
+		restartsBefore := restartsOf(t, c, "crash")
+		const units = "systemd-journald.socket systemd-journald-dev-log.socket systemd-journald.service"
+		c.MustSh(t, "systemctl stop "+units)
+		defer c.Sh("systemctl start " + units) // also when a check below fails
+		// The crash loop goes on without journald: restarts keep counting.
+		c.Eventually(t, "supervision without journald", 20*time.Second, "svbridge status --json /srv/sv/crash", func(s string) bool {
+			var in []svinfo.Info
+			return json.Unmarshal([]byte(s), &in) == nil && len(in) == 1 && in[0].Restarts != nil && *in[0].Restarts >= restartsBefore+3
+		})
+		c.MustSh(t, "systemctl start "+units)
+		waitEntries(t, c, "entries after journald is back", "SVC_NAME=crash SVC_EVENT=exited", func(es []entry) bool { return len(es) > before+2 })
+		if st := show(t, c, "ActiveState"); st != "active" {
+			t.Fatalf("svtest %s after journald restart", st)
+		}
+		if out, err := c.Sh("svok /srv/sv/web && svok /srv/sv/crash"); err != nil {
+			t.Fatalf("supervise lost across journald's outage: %v %s", err, out)
+		}
+		c.MustSh(t, "systemctl restart systemd-journald.service")
+		if st := show(t, c, "ActiveState"); st != "active" {
+			t.Fatalf("svtest %s after systemctl restart systemd-journald", st)
+		}
+		c.MustSh(t, "svc -d /srv/sv/crash")
+	})
+
+	t.Run("ReloadOnSIGHUP", func(t *testing.T) {
+		c.MustSh(t, "systemctl kill -s HUP --kill-whom=main svtest.service")
+		// RELOADING=1 then READY=1: back to active, not stuck in reloading.
+		c.Eventually(t, "active after reload", 15*time.Second, "systemctl show -P ActiveState svtest.service",
+			func(s string) bool { return strings.TrimSpace(s) == "active" })
+	})
+
+	t.Run("WatchdogRestartsFrozenSvscan", func(t *testing.T) {
+		pid := show(t, c, "MainPID")
+		nr, _ := strconv.Atoi(show(t, c, "NRestarts"))
+		c.MustSh(t, "kill -STOP "+pid)
+		c.Eventually(t, "restart by the watchdog", 30*time.Second,
+			"systemctl show -p NRestarts -p MainPID -p ActiveState svtest.service", func(s string) bool {
+				p := map[string]string{}
+				for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+					k, v, _ := strings.Cut(l, "=")
+					p[k] = v
+				}
+				n, _ := strconv.Atoi(p["NRestarts"])
+				return n > nr && p["MainPID"] != pid && p["MainPID"] != "0" && p["ActiveState"] == "active"
+			})
+		c.Eventually(t, "watchdog message", 10*time.Second, "journalctl --no-pager -u svtest.service | grep -i 'watchdog timeout'", nil)
+		statusTextMatchesTree(t, c, "after the watchdog restart", nil)
+	})
+
+	t.Run("Stop", func(t *testing.T) {
+		c.MustSh(t, "systemctl stop svtest.service")
+		if st := show(t, c, "Result"); st != "success" {
+			t.Errorf("Result after stop: %q", st)
+		}
+	})
+}
