@@ -1,6 +1,14 @@
 // Package svstat is the svstat program: one line per service directory
 // telling whether the service is up, for how long, and how that differs from
 // what it normally is and what is wanted.
+//
+// One deliberate difference from daemontools 0.76: when read(2) of
+// supervise/status fails (a directory, an empty FIFO), the original misses
+// the error (it compares -1 with an unsigned size) and prints a zeroed or the
+// previous directory's status as "down 4611686... seconds"; svstat prints
+// the message the original has for that case,
+// "DIR: unable to read supervise/status: ERROR". A status shorter than 18
+// bytes is "unable to read supervise/status: bad format" in both.
 package svstat
 
 import (
