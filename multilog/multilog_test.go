@@ -221,3 +221,55 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestProcessorRetry: a processor that fails is reported and run again on
+// the same file; its output then becomes the finished file.
+func TestProcessorRetry(t *testing.T) {
+	dir := t.TempDir()
+	logdir := filepath.Join(dir, "log")
+	marker := filepath.Join(dir, "failed-once")
+	proc := "!test -e " + marker + " || { touch " + marker + "; exit 3; }; tr a-z A-Z; echo s >&5"
+	var stderr bytes.Buffer
+	l, err := Open(Parse([]string{proc, logdir}), Options{Stderr: &stderr, Pause: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// SIGALRM arrives while the first line is being read.
+	l.Run(&hook{r: &oneByOne{r: strings.NewReader("hello\nworld\n"), n: 6}, first: l.ForceRotate})
+	want := "multilog: warning: processor failed in " + logdir + ", pausing\n"
+	if stderr.String() != want {
+		t.Fatalf("stderr %q, want %q", stderr.String(), want)
+	}
+	files, _ := filepath.Glob(filepath.Join(logdir, "@*.s"))
+	if len(files) != 1 {
+		t.Fatalf("finished files %v", files)
+	}
+	if b, _ := os.ReadFile(files[0]); string(b) != "HELLO\n" {
+		t.Fatalf("processed %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(logdir, State)); string(b) != "s\n" {
+		t.Fatalf("state %q", b)
+	}
+	for _, gone := range []string{Previous, Processed, NewState} {
+		if _, err := os.Stat(filepath.Join(logdir, gone)); err == nil {
+			t.Errorf("%s left behind", gone)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(logdir, Current)); string(b) != "world\n" {
+		t.Fatalf("current %q", b)
+	}
+}
+
+// hook calls first once, during the first Read.
+type hook struct {
+	r     interface{ Read([]byte) (int, error) }
+	first func()
+}
+
+func (h *hook) Read(b []byte) (int, error) {
+	if h.first != nil {
+		h.first()
+		h.first = nil
+	}
+	return h.r.Read(b)
+}
