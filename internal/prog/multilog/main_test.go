@@ -219,6 +219,15 @@ func TestCompareWithOriginal(t *testing.T) {
 			os.WriteFile(filepath.Join(d, "previous"), []byte("prev\n"), 0o744)
 			os.WriteFile(filepath.Join(d, "processed"), []byte("half\n"), 0o644)
 		}},
+		{"after-original", []string{"s4096", "n5", "./d"}, lines(100), func(dir string) {
+			// The original wrote this directory first (and exited cleanly).
+			cmd := exec.Command("/usr/bin/multilog", "s4096", "n5", "./d")
+			cmd.Dir = dir
+			cmd.Stdin = bytes.NewReader(lines(70))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				panic(fmt.Sprint(err, string(out)))
+			}
+		}},
 		{"cannot-open-dir", []string{"./file/d"}, lines(3), func(dir string) {
 			os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
 		}},
