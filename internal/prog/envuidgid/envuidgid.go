@@ -1,9 +1,29 @@
-// Package envuidgid is the envuidgid program. PLACEHOLDER: replaced by its real implementation.
+// Package envuidgid is daemontools' envuidgid: run a child with $UID and
+// $GID set to an account's uid and gid.
 package envuidgid
 
-import "github.com/svbridge/svbridge/internal/cli"
+import (
+	"strconv"
+
+	"github.com/svbridge/svbridge/internal/chain"
+	"github.com/svbridge/svbridge/internal/cli"
+)
+
+const prog = "envuidgid"
 
 // Main runs envuidgid.
 func Main(e *cli.Env) int {
-	return cli.Fatal(e.Stderr, "envuidgid", cli.ExitTemp, "not implemented yet")
+	if len(e.Args) < 3 {
+		return cli.Usage(e.Stderr, prog, "envuidgid account child")
+	}
+	account := e.Args[1]
+	uid, gid, ok := chain.Account(account)
+	if !ok {
+		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unknown account ", account)
+	}
+	env := chain.Edit(e.Environment(), []string{
+		"UID=" + strconv.Itoa(uid),
+		"GID=" + strconv.Itoa(gid),
+	})
+	return chain.Run(e, prog, e.Args[2:], env)
 }

@@ -1,9 +1,94 @@
-// Package softlimit is the softlimit program. PLACEHOLDER: replaced by its real implementation.
+// Package softlimit is daemontools' softlimit: set soft resource limits, then
+// run a child with them.
 package softlimit
 
-import "github.com/svbridge/svbridge/internal/cli"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/internal/chain"
+	"github.com/svbridge/svbridge/internal/chain/getopt"
+	"github.com/svbridge/svbridge/internal/cli"
+)
+
+const (
+	prog  = "softlimit"
+	usage = "softlimit [-a allbytes] [-c corebytes] [-d databytes] [-f filebytes] [-l lockbytes] [-m membytes] [-o openfiles] [-p processes] [-r residentbytes] [-s stackbytes] [-t cpusecs] child"
+	spec  = "a:c:d:f:l:m:o:p:r:s:t:"
+)
+
+// Resources maps each option to the limits it sets, in the original's order.
+var Resources = map[byte][]int{
+	'a': {unix.RLIMIT_AS},
+	'c': {unix.RLIMIT_CORE},
+	'd': {unix.RLIMIT_DATA},
+	'f': {unix.RLIMIT_FSIZE},
+	'l': {unix.RLIMIT_MEMLOCK},
+	'm': {unix.RLIMIT_DATA, unix.RLIMIT_STACK, unix.RLIMIT_MEMLOCK, unix.RLIMIT_AS},
+	'o': {unix.RLIMIT_NOFILE},
+	'p': {unix.RLIMIT_NPROC},
+	'r': {unix.RLIMIT_RSS},
+	's': {unix.RLIMIT_STACK},
+	't': {unix.RLIMIT_CPU},
+}
+
+// Value parses a limit as the original does: "=" means the hard limit
+// (hard is true); otherwise decimal digits only, possibly none (0), wrapping
+// around on overflow as the original's unsigned long does.
+func Value(arg string) (v uint64, hard, ok bool) {
+	if arg == "=" {
+		return 0, true, true
+	}
+	for i := 0; i < len(arg); i++ {
+		c := arg[i] - '0'
+		if c > 9 {
+			return 0, false, false
+		}
+		v = v*10 + uint64(c)
+	}
+	return v, false, true
+}
+
+// Soft returns the soft limit to set for arg given the current limit: the
+// hard limit for "=", else the value clamped to the hard limit.
+func Soft(cur unix.Rlimit, v uint64, hard bool) unix.Rlimit {
+	if hard || v > cur.Max {
+		v = cur.Max
+	}
+	cur.Cur = v
+	return cur
+}
 
 // Main runs softlimit.
 func Main(e *cli.Env) int {
-	return cli.Fatal(e.Stderr, "softlimit", cli.ExitTemp, "not implemented yet")
+	if len(e.Args) == 0 {
+		return cli.Usage(e.Stderr, prog, usage)
+	}
+	opts, rest, bad := getopt.Parse(e.Args[1:], spec)
+	for _, o := range opts {
+		v, hard, ok := Value(o.Arg)
+		if !ok {
+			return cli.Usage(e.Stderr, prog, usage)
+		}
+		for _, res := range Resources[o.Char] {
+			var r unix.Rlimit
+			if err := unix.Getrlimit(res, &r); err != nil {
+				return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "getrlimit failed: ", err)
+			}
+			r = Soft(r, v, hard)
+			// unix.Setrlimit goes through syscall.Setrlimit, which tells
+			// the runtime not to restore its own idea of RLIMIT_NOFILE
+			// when it execs the child.
+			if err := unix.Setrlimit(res, &r); err != nil {
+				return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "setrlimit failed: ", err)
+			}
+		}
+	}
+	if bad != nil {
+		bad.Print(e.Stderr, e.Args[0])
+		return cli.Usage(e.Stderr, prog, usage)
+	}
+	if len(rest) == 0 {
+		return cli.Usage(e.Stderr, prog, usage)
+	}
+	return chain.Run(e, prog, rest, nil)
 }
