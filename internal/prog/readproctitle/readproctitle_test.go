@@ -2,6 +2,7 @@ package readproctitle
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,18 +86,32 @@ func TestCmdline(t *testing.T) {
 	}
 }
 
-func build(t *testing.T) string {
-	t.Helper()
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v %s", err, out)
-	}
-	os.Symlink("svbridge", filepath.Join(dir, "readproctitle"))
-	return filepath.Join(dir, "readproctitle")
+// binary is our readproctitle, a link to svbridge built once in TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		gomod, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
+			return 1
+		}
+		dir, err := os.MkdirTemp("", "readproctitletest")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
+		cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build: %v %s", err, out)
+			return 1
+		}
+		binary = filepath.Join(dir, "readproctitle")
+		os.Symlink("svbridge", binary)
+		return m.Run()
+	}())
 }
+
+func build(*testing.T) string { return binary }

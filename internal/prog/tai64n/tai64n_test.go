@@ -2,6 +2,7 @@ package tai64n
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -74,39 +75,49 @@ func TestSameAsOriginal(t *testing.T) {
 	}
 	in.WriteString("tail without newline")
 	norm := func(b []byte) string { return label.ReplaceAllString(string(b), "@T ") }
-	for _, prog := range []string{"/usr/bin/tai64n", bin} {
+	output := func(prog string) string {
 		cmd := exec.Command(prog)
 		cmd.Stdin = strings.NewReader(in.String())
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatal(prog, err)
 		}
-		if prog == bin {
-			cmd := exec.Command("/usr/bin/tai64n")
-			cmd.Stdin = strings.NewReader(in.String())
-			want, _ := cmd.Output()
-			if norm(out) != norm(want) {
-				t.Fatal("output differs from the original's")
-			}
-		}
+		return norm(out)
+	}
+	if got, want := output(bin), output("/usr/bin/tai64n"); got != want {
+		t.Fatalf("output differs from the original's (%d vs %d bytes)", len(got), len(want))
 	}
 }
 
-func build(t *testing.T) string {
-	t.Helper()
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v %s", err, out)
-	}
-	os.Symlink("svbridge", filepath.Join(dir, "tai64n"))
-	return filepath.Join(dir, "tai64n")
+// binary is our tai64n, a link to svbridge built once in TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		gomod, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
+			return 1
+		}
+		dir, err := os.MkdirTemp("", "tai64ntest")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
+		cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build: %v %s", err, out)
+			return 1
+		}
+		binary = filepath.Join(dir, "tai64n")
+		os.Symlink("svbridge", binary)
+		return m.Run()
+	}())
 }
+
+func build(*testing.T) string { return binary }
 
 func TestWriteError(t *testing.T) {
 	var errb bytes.Buffer
