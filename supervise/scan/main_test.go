@@ -132,6 +132,13 @@ func forEachVariant(t *testing.T, f func(t *testing.T, v variant)) {
 	}
 }
 
+// forEachMode is forEachVariant plus the all-in-one mode (no supervise
+// processes: tests that look for them cannot use it).
+func forEachMode(t *testing.T, f func(t *testing.T, v variant)) {
+	forEachVariant(t, f)
+	t.Run("inprocess", func(t *testing.T) { f(t, variant{name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}}) })
+}
+
 // proc is a running svscan.
 type proc struct {
 	t    *testing.T

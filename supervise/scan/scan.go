@@ -54,6 +54,13 @@ type Config struct {
 	Stdin, Stdout, Stderr *os.File
 	Environ               []string // nil: os.Environ()
 
+	// InProcess runs each supervisor inside this process (the engine of
+	// package supervise, one goroutine set per service dir, all children
+	// reaped by Reaper) instead of starting a supervise process. Events
+	// then receives every supervisor's transitions (may be nil).
+	InProcess bool
+	Events    supervise.Observer
+
 	Interval    time.Duration // rescan period
 	Settle      time.Duration // quiet time before starting a dir noticed while it is being filled
 	LogGrace    time.Duration // after "x" to a stopping logger, how long before "dx"
@@ -73,6 +80,7 @@ type entry struct {
 	pid    int // supervise NAME, 0 if not running
 	logPid int // supervise log (in NAME), 0 if not running
 	r, w   *os.File
+	stream *os.File // in-process: the observer's output file, kept while the supervisor runs
 
 	// Orderly stop.
 	downSent   bool      // "dx" delivered to supervise NAME
@@ -107,6 +115,7 @@ type Scanner struct {
 	scanWd   int32
 	pending  map[string]*pending
 	stopping bool
+	lastID   int // in-process supervisors get ids -1, -2, ... in place of pids
 }
 
 // New returns a Scanner for cfg.
@@ -498,10 +507,14 @@ func (s *Scanner) startMain(e *entry) {
 	}
 	pid, err := s.spawn(s.cfg.Dir, e.name, [3]*os.File{s.cfg.Stdin, out, errf})
 	if stream != nil {
-		stream.Close() // the supervise has its own copy now
+		if s.cfg.InProcess && err == nil {
+			e.stream = stream // the supervisor uses it for every ./run
+		} else {
+			stream.Close() // the supervise process has its own copy now
+		}
 	}
 	if err != nil {
-		s.warn("unable to start supervise ", e.name, ": ", err)
+		s.startFailed(e.name, err)
 		return
 	}
 	e.pid = pid
@@ -516,16 +529,30 @@ func (s *Scanner) startLog(e *entry) {
 	}
 	pid, err := s.spawn(s.path(e.name), svdir.Log, [3]*os.File{e.r, s.cfg.Stdout, s.cfg.Stderr})
 	if err != nil {
-		s.warn("unable to start supervise ", e.name, "/log: ", err)
+		s.startFailed(e.name+"/"+svdir.Log, err)
 		return
 	}
 	e.logPid = pid
 	e.exitSent, e.killSent = false, false
 }
 
+// startFailed reports a supervise that could not start. In-process, the
+// engine's setup error is printed as the supervise program would print it.
+func (s *Scanner) startFailed(name string, err error) {
+	var se *supervise.SetupError
+	if errors.As(err, &se) {
+		cli.Message(s.cfg.Warn, "supervise", "fatal", se.Error())
+		return
+	}
+	s.warn("unable to start supervise ", name, ": ", err)
+}
+
 // spawn starts the supervise program on dir operand, in directory wd,
 // through the reaper; exits come back on s.exits.
 func (s *Scanner) spawn(wd, operand string, files [3]*os.File) (int, error) {
+	if s.cfg.InProcess {
+		return s.spawnInProcess(wd, operand, files)
+	}
 	attr := &syscall.ProcAttr{
 		Dir:   wd,
 		Env:   s.cfg.Environ,
@@ -548,6 +575,10 @@ func (s *Scanner) exited(pid int) {
 		switch pid {
 		case e.pid:
 			e.pid = 0
+			if e.stream != nil {
+				e.stream.Close()
+				e.stream = nil
+			}
 			if s.stopping {
 				s.closeWrite(e)
 			}
@@ -599,6 +630,9 @@ func (s *Scanner) collect() {
 // reaper does that, and then reports a pid that no entry has any more).
 // The pid cannot be reused before it is reaped.
 func dead(pid int) bool {
+	if pid < 0 {
+		return false // an in-process supervisor: its end is posted on s.exits
+	}
 	var info unix.Siginfo
 	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
 	if err == unix.ECHILD {
@@ -670,4 +704,36 @@ func (s *Scanner) control(e *entry, dir, cmds string, now time.Time) bool {
 		s.warn("unable to control ", dir, ": ", err)
 	}
 	return false
+}
+
+// spawnInProcess runs the supervise engine on wd/operand in this process.
+// Its setup (lock, FIFOs, first status) is done before it returns, as a
+// supervise process would do it before anything else.
+func (s *Scanner) spawnInProcess(wd, operand string, files [3]*os.File) (int, error) {
+	dir := filepath.Join(wd, operand)
+	name := operand
+	if operand == svdir.Log {
+		name = filepath.Join(filepath.Base(wd), svdir.Log)
+	}
+	sup, err := supervise.New(supervise.Config{
+		Dir:      dir,
+		Name:     name,
+		Reaper:   s.cfg.Reaper,
+		Observer: s.cfg.Events,
+		Log:      s.cfg.Warn,
+		Environ:  s.cfg.Environ,
+		Stdin:    files[0],
+		Stdout:   files[1],
+		Stderr:   files[2],
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.lastID--
+	id := s.lastID
+	go func() {
+		sup.Run()
+		s.exits <- exited{id}
+	}()
+	return id, nil
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/bridge/systemd"
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/supervise/reap"
@@ -18,6 +19,13 @@ import (
 )
 
 const prog = "svscan"
+
+// EnvInProcess and InProcessFile turn the all-in-one mode on: every
+// supervisor runs inside svscan instead of one supervise process each.
+const (
+	EnvInProcess  = "SVBRIDGE_INPROCESS"
+	InProcessFile = ".svbridge-inprocess"
+)
 
 // EnvInterval overrides the 5-second rescan period (a Go duration such as
 // "1h" or "500ms"); tests use it to tell a SIGHUP rescan from a periodic one.
@@ -66,7 +74,7 @@ func Main(e *cli.Env) int {
 			cli.Warn(e.Stderr, prog, "ignoring ", EnvInterval, "=", v, ": not a positive duration")
 		}
 	}
-	s := scan.New(scan.Config{
+	cfg := scan.Config{
 		Dir:      ".",
 		Launcher: scan.FindSupervise(getenv, exe),
 		Reaper:   r,
@@ -78,8 +86,23 @@ func Main(e *cli.Env) int {
 		Stderr:   fileOr(e.Stderr, os.Stderr),
 		Environ:  env,
 		Interval: interval,
-	})
-	return s.Run(sigs)
+	}
+	if inProcess(getenv) {
+		cfg.InProcess = true
+		cfg.Events = journal.NewObserver()
+	}
+	return scan.New(cfg).Run(sigs)
+}
+
+// inProcess reports whether the supervisors should run inside svscan:
+// $SVBRIDGE_INPROCESS=1, or a file named .svbridge-inprocess in the scan
+// directory (svscan has chdir'd into it).
+func inProcess(getenv func(string) string) bool {
+	if getenv(EnvInProcess) == "1" {
+		return true
+	}
+	_, err := os.Stat(InProcessFile)
+	return err == nil
 }
 
 // fileOr returns w when it is a file (so children can inherit it), else def.
