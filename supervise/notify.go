@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -60,8 +61,8 @@ func (n *notifySocket) serve() {
 	for {
 		m, err := n.f.Read(buf)
 		if err != nil {
-			if err == syscall.EINTR {
-				continue
+			if err == syscall.EINTR || err == io.EOF {
+				continue // io.EOF: an empty datagram, not the end of the socket
 			}
 			return
 		}
