@@ -42,7 +42,13 @@ type Config struct {
 
 // Main runs update-service with the system's paths.
 func Main(e *cli.Env) int {
-	c := &Config{
+	return System().Run(e)
+}
+
+// System is the configuration of a real system: /etc/service, state of
+// service dirs in /etc kept in /var/lib/supervise, svbridge's svc.
+func System() *Config {
+	return &Config{
 		Prog:       "update-service",
 		EtcPrefix:  "/etc/",
 		StateDir:   "/var/lib/supervise",
@@ -54,7 +60,6 @@ func Main(e *cli.Env) int {
 			return svc.Main(&sub)
 		},
 	}
-	return c.Run(e)
 }
 
 // exitFail is the exit code of every failure, as in Debian's script.
