@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,5 +126,59 @@ func TestObserverHooks(t *testing.T) {
 	}
 	if warn.Len() != 0 {
 		t.Errorf("warnings: %s", warn.String())
+	}
+}
+
+// TestStopLogGrace: a service that leaves a child holding its stdout keeps
+// the pipe's write end open, so its logger never sees end of file; after
+// LogGrace the logger gets "dx" and the scanner still returns, with the
+// lines written before the stop in the log.
+func TestStopLogGrace(t *testing.T) {
+	tmp := t.TempDir()
+	sv := filepath.Join(tmp, "sv")
+	aLog := filepath.Join(tmp, "a.log")
+	bgPid := filepath.Join(tmp, "bg.pid")
+	ready := filepath.Join(tmp, "a.ready")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := "env " + helperEnv + "=hang " + shellQuote(exe) + " & echo $! > " + shellQuote(bgPid) + "\n" +
+		"echo a says hi\n" + helper(t, "hang", "MSG=a got TERM", "READY="+ready)
+	service(t, filepath.Join(sv, "a"), run, "exec cat >> "+shellQuote(aLog))
+	t.Cleanup(func() {
+		b, _ := os.ReadFile(bgPid)
+		var pid int
+		if _, err := fmt.Sscan(string(b), &pid); err == nil && pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+
+	r := reap.New()
+	defer r.Close()
+	sigs := make(chan os.Signal, 4)
+	s := scan.New(scan.Config{
+		Dir:      sv,
+		Launcher: scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
+		Reaper:   r,
+		LogGrace: 300 * time.Millisecond,
+	})
+	code := make(chan int, 1)
+	go func() { code <- s.Run(sigs) }()
+	waitFor(t, 10*time.Second, "a up and ready", func() bool {
+		_, err := os.Stat(ready)
+		return err == nil && fileHas(aLog, "a says hi\n")
+	})
+	sigs <- syscall.SIGTERM
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("Run returned %d, want 0", c)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return within 20 s of SIGTERM")
+	}
+	if !fileHas(aLog, "a got TERM\n") {
+		t.Error("the logger lost a's last line")
 	}
 }
