@@ -80,7 +80,7 @@ func TestObserverHooks(t *testing.T) {
 	r := reap.New()
 	defer r.Close()
 	sigs := make(chan os.Signal, 4)
-	warn := &strings.Builder{}
+	warn := &syncBuilder{}
 	s := scan.New(scan.Config{
 		Dir:      sv,
 		Launcher: scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
@@ -124,7 +124,7 @@ func TestObserverHooks(t *testing.T) {
 	if !fileHas(out.Name(), "b got TERM\n") {
 		t.Error("b's last line missing from its output file")
 	}
-	if warn.Len() != 0 {
+	if warn.String() != "" {
 		t.Errorf("warnings: %s", warn.String())
 	}
 }
@@ -181,4 +181,67 @@ func TestStopLogGrace(t *testing.T) {
 	if !fileHas(aLog, "a got TERM\n") {
 		t.Error("the logger lost a's last line")
 	}
+}
+
+// TestTooManyServices: past MaxServices, a dir gets daemontools' warning
+// and no supervise.
+func TestTooManyServices(t *testing.T) {
+	sv := filepath.Join(t.TempDir(), "sv")
+	for _, n := range []string{"a", "b", "c"} {
+		service(t, filepath.Join(sv, n), helper(t, "hang"), "")
+	}
+	r := reap.New()
+	defer r.Close()
+	sigs := make(chan os.Signal, 4)
+	warn := &syncBuilder{}
+	s := scan.New(scan.Config{
+		Dir:         sv,
+		Launcher:    scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
+		Reaper:      r,
+		Warn:        warn,
+		MaxServices: 2,
+	})
+	code := make(chan int, 1)
+	go func() { code <- s.Run(sigs) }()
+	waitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(warn.String(), "running too many services") })
+	up := 0
+	var left string
+	for _, n := range []string{"a", "b", "c"} {
+		waitFor(t, 10*time.Second, n+" set up or refused", func() bool {
+			return servicePid(filepath.Join(sv, n)) != 0 || strings.Contains(warn.String(), " "+n+":")
+		})
+		if servicePid(filepath.Join(sv, n)) != 0 {
+			up++
+		} else {
+			left = n
+		}
+	}
+	if want := "svscan: warning: unable to start " + left + ": running too many services\n"; up != 2 || warn.String() != want {
+		t.Errorf("%d up; warnings %q, want %q", up, warn.String(), want)
+	}
+	sigs <- syscall.SIGTERM
+	select {
+	case <-code:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return within 20 s of SIGTERM")
+	}
+}
+
+// syncBuilder is a strings.Builder safe for the scanner's goroutine and
+// the test's.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -423,3 +423,39 @@ func checkLines(t *testing.T, dir string, n int) {
 		t.Fatalf("got %d lines, want %d", next-1, n)
 	}
 }
+
+// TestNoSupervise: when supervise cannot be run, svscan says so in
+// daemontools' words (compared with Debian's svscan with no supervise on
+// its PATH) and keeps going.
+func TestNoSupervise(t *testing.T) {
+	tmp := t.TempDir()
+	sv := filepath.Join(tmp, "sv")
+	service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
+	want := "svscan: warning: unable to start supervise a: file does not exist\n"
+	p := startSvscan(t, sv, "SVBRIDGE_SUPERVISE="+filepath.Join(tmp, "nonexistent"))
+	waitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(p.output(), want) })
+	if o := p.output(); !strings.HasPrefix(o, want) {
+		t.Errorf("output %q, want it to start with %q", o, want)
+	}
+	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
+		t.Skip("no /usr/bin/svscan to compare with")
+	}
+	out := filepath.Join(tmp, "orig.out")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	orig := exec.Command("/usr/bin/svscan", sv)
+	orig.Env = []string{"PATH=" + filepath.Join(tmp, "nonexistent")}
+	orig.Stdout, orig.Stderr = f, f
+	if err := orig.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { orig.Process.Kill(); orig.Wait() }()
+	waitFor(t, 10*time.Second, "daemontools' warning", func() bool { return fileHas(out, "\n") })
+	b, _ := os.ReadFile(out)
+	if first := strings.SplitAfter(string(b), "\n")[0]; first != want {
+		t.Errorf("daemontools says %q, we say %q", first, want)
+	}
+}
