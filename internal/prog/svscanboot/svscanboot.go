@@ -2,7 +2,9 @@
 // service directory (default /etc/service) in the way that fits how it was
 // started.
 //
-// Under systemd (INVOCATION_ID, NOTIFY_SOCKET or JOURNAL_STREAM set) it
+// Under systemd (INVOCATION_ID or JOURNAL_STREAM set; NOTIFY_SOCKET alone is
+// no proof: systemd-nspawn gives it to a container's sysvinit, which passes
+// it on to what inittab starts) it
 // replaces itself with "svscan DIR", keeping its environment and output, so
 // svscan is the unit's main process (Type=notify) and its messages go to the
 // journal. It does not run "svc -dx" first, so a "systemctl restart" lets the
@@ -38,7 +40,7 @@ const ClassicPATH = "/command:/usr/local/bin:/usr/local/sbin:/bin:/sbin:/usr/bin
 // UnderSystemd tells from the environment whether systemd started us.
 func UnderSystemd(environ []string) bool {
 	for _, kv := range environ {
-		for _, k := range []string{"INVOCATION_ID=", "NOTIFY_SOCKET=", "JOURNAL_STREAM="} {
+		for _, k := range []string{"INVOCATION_ID=", "JOURNAL_STREAM="} {
 			if strings.HasPrefix(kv, k) && len(kv) > len(k) {
 				return true
 			}

@@ -61,7 +61,7 @@ func TestUnderSystemd(t *testing.T) {
 		"":                              false,
 		"PATH=/bin":                     false,
 		"INVOCATION_ID=abc":             true,
-		"NOTIFY_SOCKET=/run/x":          true,
+		"NOTIFY_SOCKET=/run/x":          false,
 		"JOURNAL_STREAM=8:123":          true,
 		"INVOCATION_ID=":                false,
 		"XINVOCATION_ID=abc":            false,
