@@ -27,6 +27,11 @@ var MessageIDs = map[supervise.EventKind]string{
 	supervise.EventSuperviseLost: "25a21fcb59c84dc5a3a7adac6196d6b2",
 }
 
+// GapMessageID marks the entry supervise writes when journald answers
+// again after it could not be reached: how long, and how many entries were
+// lost (beyond the backlog) or sent late.
+const GapMessageID = "9e5b9fefb07b477880cfbdea57094d7a"
+
 // Syslog priorities.
 const (
 	PriErr     = 3
@@ -47,10 +52,13 @@ type Observer struct {
 	ident  string
 	stderr io.Writer
 
-	mu      sync.Mutex
-	backlog [][]byte
-	lost    int
-	failing bool
+	mu       sync.Mutex
+	backlog  [][]byte
+	lost     int
+	late     int
+	failing  bool
+	failedAt time.Time
+	failErr  string
 }
 
 // NewObserver returns an Observer sending to journald, or nil when
@@ -92,8 +100,8 @@ func (o *Observer) Observe(ev supervise.Event) {
 	for len(o.backlog) > 0 {
 		if err := o.conn.SendEncoded(o.backlog[0]); err != nil {
 			if !o.failing {
-				o.failing = true
-				o.say("warning: unable to send to journald: " + cli.ErrStr(err) + "; keeping going, will retry")
+				o.failing, o.failedAt, o.failErr = true, time.Now(), cli.ErrStr(err)
+				o.say("warning: unable to send to journald: " + o.failErr + "; keeping going, will retry")
 			}
 			if len(o.backlog) > backlogMax {
 				o.backlog = o.backlog[1:]
@@ -101,19 +109,28 @@ func (o *Observer) Observe(ev supervise.Event) {
 			}
 			return
 		}
+		if o.failing {
+			o.late++
+		}
 		o.backlog[0] = nil
 		o.backlog = o.backlog[1:]
 	}
 	o.backlog = nil
 	if o.failing {
-		o.failing = false
-		msg := "warning: journald is reachable again"
-		if o.lost > 0 {
-			msg += "; " + strconv.Itoa(o.lost) + " entries were lost"
-		}
-		o.lost = 0
-		o.say(msg)
+		o.recovered()
 	}
+}
+
+// recovered says, once on stderr and once in the journal, that journald
+// could not be reached for a while and what became of the entries.
+func (o *Observer) recovered() {
+	msg := "journald was unreachable for " + time.Since(o.failedAt).Round(time.Millisecond).String() +
+		" (" + o.failErr + "); " + strconv.Itoa(o.late) + " entries sent late, " + strconv.Itoa(o.lost) + " lost"
+	o.say("warning: " + msg)
+	o.conn.Send([]Field{{"MESSAGE", o.ident + ": " + msg}, {"MESSAGE_ID", GapMessageID},
+		{"PRIORITY", strconv.Itoa(PriWarning)}, {"SYSLOG_IDENTIFIER", o.ident},
+		{"SVC_LOST_ENTRIES", strconv.Itoa(o.lost)}, {"SVC_LATE_ENTRIES", strconv.Itoa(o.late)}})
+	o.failing, o.lost, o.late = false, 0, 0
 }
 
 func (o *Observer) say(s string) {

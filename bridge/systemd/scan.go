@@ -47,6 +47,7 @@ type Scan struct {
 	dirty      bool
 	warned     bool
 	watches    map[string]bool
+	missing    int // services whose supervise/ could not be watched yet
 
 	ifd  int // inotify, -1 if none
 	quit chan struct{}
@@ -234,13 +235,17 @@ func (s *Scan) addWatchesLocked() {
 	if s.ifd < 0 {
 		return
 	}
+	s.missing = 0
 	for _, name := range s.services {
-		for _, d := range []string{filepath.Join(s.dir, name, "supervise"), filepath.Join(s.dir, name, "log", "supervise")} {
+		for i, d := range []string{filepath.Join(s.dir, name, "supervise"), filepath.Join(s.dir, name, "log", "supervise")} {
 			if s.watches[d] {
 				continue
 			}
 			if _, err := unix.InotifyAddWatch(s.ifd, d, unix.IN_MOVED_TO|unix.IN_CLOSE_WRITE|unix.IN_DELETE_SELF); err == nil {
 				s.watches[d] = true
+				s.dirty = true // it may have changed before we watched it
+			} else if i == 0 {
+				s.missing++ // supervise has not made it yet: try again soon
 			}
 		}
 	}
@@ -256,7 +261,7 @@ func (s *Scan) loop() {
 		tick = s.watchdog / 4
 	}
 	buf := make([]byte, 4096)
-	lastRefresh := time.Now()
+	lastRefresh, lastWatch := time.Now(), time.Now()
 	for {
 		select {
 		case <-s.quit:
@@ -293,8 +298,11 @@ func (s *Scan) loop() {
 				s.dirty = true
 			}
 			refresh := now.Sub(lastRefresh) >= statusRefresh
-			if refresh {
+			if refresh || (s.missing > 0 && now.Sub(lastWatch) >= time.Second) {
 				s.addWatchesLocked()
+				lastWatch = now
+			}
+			if refresh {
 				lastRefresh = now
 			}
 			if (s.dirty || refresh) && now.Sub(s.statusAt) >= statusMinInterval {

@@ -315,6 +315,7 @@ func TestSystemdBridge(t *testing.T) {
 		before := len(journalEntries(t, c, "SVC_NAME=crash SVC_EVENT=exited"))
 		restartsBefore := restartsOf(t, c, "crash")
 		const units = "systemd-journald.socket systemd-journald-dev-log.socket systemd-journald.service"
+		stopped := time.Now().UnixMicro()
 		c.MustSh(t, "systemctl stop "+units)
 		defer c.Sh("systemctl start " + units) // also when a check below fails
 		// The crash loop goes on without journald: restarts keep counting.
@@ -322,7 +323,22 @@ func TestSystemdBridge(t *testing.T) {
 			var in []svinfo.Info
 			return json.Unmarshal([]byte(s), &in) == nil && len(in) == 1 && in[0].Restarts != nil && *in[0].Restarts >= restartsBefore+3
 		})
+		restarted := time.Now().UnixMicro()
 		c.MustSh(t, "systemctl start "+units)
+		// supervise says once, in the journal, that it could not write.
+		gap := waitEntries(t, c, "gap note", "_SYSTEMD_UNIT=svtest.service MESSAGE_ID="+journal.GapMessageID,
+			func(es []entry) bool { return len(es) > 0 })
+		t.Logf("gap note: %s", gap[0]["MESSAGE"])
+		// The entries of the outage were kept and sent late, with their time.
+		during := 0
+		for _, e := range journalEntries(t, c, "SVC_NAME=crash SVC_EVENT=exited") {
+			if us, _ := strconv.ParseInt(e["SVC_EVENT_USEC"], 10, 64); us > stopped && us < restarted {
+				during++
+			}
+		}
+		if during < 3 {
+			t.Errorf("%d exits of the outage reached the journal, want >= 3", during)
+		}
 		waitEntries(t, c, "entries after journald is back", "SVC_NAME=crash SVC_EVENT=exited", func(es []entry) bool { return len(es) > before+2 })
 		if st := show(t, c, "ActiveState"); st != "active" {
 			t.Fatalf("svtest %s after journald restart", st)
