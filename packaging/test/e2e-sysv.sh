@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# packaging/test/e2e-sysv.sh PKG.deb
+#
+# The SysV path: boots a Debian container whose PID 1 is sysvinit (no
+# systemd; rootfs from sysv-rootfs.sh, booted with systemd-nspawn --boot),
+# installs the .deb with dpkg and checks that the postinst adds the SV line
+# between markers once, that init (after "init q") runs svscanboot and the
+# services come up, that a reinstall does not add a second line, that removal
+# stops services before loggers and removes the line, and purge leaves none.
+# Needs root. Prints "N passed, N failed" and exits non-zero on failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+. "$here/lib.sh"
+[ $# -ge 1 ] || { echo "usage: $0 PKG.deb" >&2; exit 100; }
+deb=$1
+cache=${SVB_SYSV_CACHE:-/var/cache/svbridge-sysv}
+state=$(mktemp -d /tmp/svbridge-sysv.XXXXXX)
+mkdir -p "$state/share"
+cp "$deb" "$state/share/"
+DEB=/mnt/share/$(basename "$deb")
+nspawn= leader=
+
+c() { nsenter -t "$leader" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+sh_in() { c sh -c "$1"; }
+boot() {
+	local rootfs i
+	rootfs=$("$here/sysv-rootfs.sh" "$cache") || return 1
+	setsid unshare --mount --propagation private -- sh -c '
+		mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/nspawn &&
+		exec systemd-nspawn -D "$1" --volatile=overlay --boot --register=no --keep-unit \
+			-M svbsysv --private-network --console=pipe --bind="$2:/mnt/share"' sh "$rootfs" "$state/share" \
+		</dev/null >"$state/console.log" 2>&1 &
+	nspawn=$!
+	for i in $(seq 100); do
+		for p in $(cat /proc/$nspawn/task/*/children 2>/dev/null); do
+			if grep -q '^NSpid:.*[[:space:]]1$' /proc/$p/status 2>/dev/null; then leader=$p; fi
+		done
+		[ -n "$leader" ] && break
+		sleep 0.1
+	done
+	[ -n "$leader" ] || { cat "$state/console.log"; return 1; }
+	# booted: init has entered runlevel 2 (rc 2 done)
+	until_ok 60 sh_in 'runlevel 2>/dev/null | grep -q " 2$"' || { cat "$state/console.log"; return 1; }
+}
+halt() {
+	[ -n "$leader" ] && kill -KILL "$leader" 2>/dev/null
+	[ -n "$nspawn" ] && wait "$nspawn" 2>/dev/null
+	leader= nspawn=
+}
+trap 'halt; rm -rf "$state"' EXIT
+
+lines() { c grep -c "$1" /etc/inittab; }
+up() { c svstat "$@" 2>/dev/null | grep -q ': up (pid'; }
+running() { c pgrep -x "$1" >/dev/null; }
+
+echo "== SysV init: install, inittab entry, services, remove, purge"
+check "sysvinit container boots (runlevel 2)" boot || { summary "e2e-sysv"; exit 1; }
+check "PID 1 is sysvinit, no systemd" sh_in 'dpkg-query -W -f "\${Status}" sysvinit-core | grep -q "install ok installed" && [ "$(cat /proc/1/comm)" = init ] && [ ! -d /run/systemd/system ] && ! [ -e /lib/systemd/systemd ]'
+check "dpkg -i" c dpkg -i "$DEB" >"$state/install.log" 2>&1 || cat "$state/install.log"
+check "  the SV line is in /etc/inittab, between markers, once" sh_in '[ $(grep -c "^SV:123456:respawn:/usr/bin/svscanboot /etc/service$" /etc/inittab) = 1 ] && [ $(grep -c "^#-- svbridge begin$" /etc/inittab) = 1 ] && [ $(grep -c "^#-- svbridge end$" /etc/inittab) = 1 ]'
+check "  init q: init runs svscanboot and svscan" until_ok 10 sh_in 'pgrep -x svscanboot >/dev/null || pgrep -f "^/usr/bin/svscanboot" >/dev/null; pgrep -x svscan >/dev/null'
+check "  svscan's errors go to readproctitle (the classic pipeline)" until_ok 10 running readproctitle
+sh_in 'mkdir -p /etc/sv/hello/log && printf "#!/bin/sh\ntrap \"echo svc >>/run/stop-order; exit 0\" TERM\nwhile :; do sleep 1 & wait \$!; done\n" >/etc/sv/hello/run && printf "#!/bin/sh\ntrap \"echo log >>/run/stop-order; exit 0\" TERM\nexec 3<&0\ncat <&3 >/dev/null & c=\$!\nwhile kill -0 \$c 2>/dev/null; do wait \$c; done\necho log >>/run/stop-order\n" >/etc/sv/hello/log/run && chmod +x /etc/sv/hello/run /etc/sv/hello/log/run'
+check "update-service --add /etc/sv/hello" sh_in 'update-service --add /etc/sv/hello >/dev/null'
+check "  hello and its logger come up" until_ok 15 up /etc/service/hello /etc/service/hello/log
+pid=$(c svstat /etc/service/hello | sed -n 's/.*(pid \([0-9]*\)).*/\1/p')
+check "dpkg -i again (reinstall/upgrade path): still one SV line" sh_in "dpkg -i $DEB >/dev/null 2>&1 && [ \$(grep -c '^SV:' /etc/inittab) = 1 ]"
+check "  hello kept its pid ($pid)" sh_in "svstat /etc/service/hello | grep -q '(pid $pid)'"
+check "dpkg -r svbridge" c dpkg -r svbridge >"$state/remove.log" 2>&1 || cat "$state/remove.log"
+check "  hello stopped before its logger" sh_in '[ "$(tr "\n" " " </run/stop-order)" = "svc log " ]' || { note "stop order: $(c cat /run/stop-order | tr '\n' ' ')"; cat "$state/remove.log"; }
+check "  the SV lines are gone from /etc/inittab" sh_in '! grep -q -e "^SV:" -e "svbridge" /etc/inittab'
+check "  no svscanboot, svscan, supervise left" until_ok 10 sh_in '! pgrep -x svscan && ! pgrep -x supervise && ! pgrep -x readproctitle' >/dev/null
+check "dpkg -P svbridge" c dpkg -P svbridge >"$state/purge.log" 2>&1 || cat "$state/purge.log"
+check "  /etc/inittab has no svbridge line, the admin's dirs stay" sh_in '! grep -q svbridge /etc/inittab && [ -x /etc/sv/hello/run ] && [ -L /etc/service/hello ]'
+halt
+summary "e2e-sysv"
