@@ -94,8 +94,7 @@ func (s *Scanner) noticed(ev inotifyEvent, now time.Time) bool {
 		return false
 	}
 	s.dropPending(name)
-	s.start(name)
-	return true
+	return s.start(name)
 }
 
 // settle starts the pending directories that hold a run file and have been
@@ -116,8 +115,9 @@ func (s *Scanner) settle(now time.Time) {
 			continue
 		}
 		s.dropPending(name)
-		s.start(name)
-		started = true
+		if s.start(name) {
+			started = true
+		}
 	}
 	if started {
 		s.sweep()

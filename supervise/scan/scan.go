@@ -384,36 +384,36 @@ func readNames(dir string) ([]string, error) {
 
 // start is daemontools' start(fn): name gets an entry if it is a new
 // directory, and its supervise processes are started if they are not
-// running.
-func (s *Scanner) start(name string) {
+// running. It reports whether name is a service directory (now known).
+func (s *Scanner) start(name string) bool {
 	if name == "" || name[0] == '.' {
-		return
+		return false
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(s.path(name), &st); err != nil {
 		s.warn("unable to stat ", name, ": ", err)
-		return
+		return false
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return
+		return false
 	}
 	k := fileKey{uint64(st.Dev), st.Ino}
 	e := s.lookup(k)
 	if e == nil {
 		if len(s.entries) >= s.cfg.MaxServices {
 			s.warn("unable to start ", name, ": running too many services")
-			return
+			return false
 		}
 		e = &entry{key: k}
 		hasLog, err := s.logDir(name)
 		if err != nil {
 			s.warn("unable to stat ", name, "/log: ", err)
-			return
+			return false
 		}
 		if hasLog {
 			if err := s.openPipe(e); err != nil {
 				s.warn("unable to create pipe for ", name, ": ", err)
-				return
+				return false
 			}
 		}
 		s.entries = append(s.entries, e)
@@ -421,7 +421,7 @@ func (s *Scanner) start(name string) {
 	e.name = name
 	e.active = true
 	if s.stopping {
-		return
+		return true
 	}
 	if e.pid == 0 {
 		if !e.hasLog && e.logPid == 0 {
@@ -438,6 +438,7 @@ func (s *Scanner) start(name string) {
 	if e.hasLog && e.logPid == 0 {
 		s.startLog(e)
 	}
+	return true
 }
 
 // logDir reports whether name/log is a directory.
