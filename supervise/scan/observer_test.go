@@ -65,6 +65,12 @@ func (r *recorder) snapshot() []string {
 // before the ScanDone of a SIGHUP rescan, Stopping on SIGTERM, Alive on the
 // way; the service's output goes to the file ServiceOutput returned.
 func TestObserverHooks(t *testing.T) {
+	for _, inProcess := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inprocess=%v", inProcess), func(t *testing.T) { testObserverHooks(t, inProcess) })
+	}
+}
+
+func testObserverHooks(t *testing.T, inProcess bool) {
 	tmp := t.TempDir()
 	sv := filepath.Join(tmp, "sv")
 	aLog := filepath.Join(tmp, "a.log")
@@ -82,11 +88,12 @@ func TestObserverHooks(t *testing.T) {
 	sigs := make(chan os.Signal, 4)
 	warn := &syncBuilder{}
 	s := scan.New(scan.Config{
-		Dir:      sv,
-		Launcher: scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
-		Reaper:   r,
-		Observer: rec,
-		Warn:     warn,
+		Dir:       sv,
+		Launcher:  scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
+		Reaper:    r,
+		Observer:  rec,
+		Warn:      warn,
+		InProcess: inProcess,
 	})
 	code := make(chan int, 1)
 	go func() { code <- s.Run(sigs) }()
