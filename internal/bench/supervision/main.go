@@ -343,10 +343,13 @@ type timing struct {
 	label string
 	argv  []string
 	d     []time.Duration
+	cpu   []time.Duration // user+system time of the child
 }
 
-func (t *timing) median() time.Duration {
-	s := slices.Clone(t.d)
+func (t *timing) median() time.Duration { return median(t.d) }
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[len(s)/2]
 }
@@ -387,15 +390,19 @@ func figureB(tmp string, ours, theirs impl, hello string) error {
 				return fmt.Errorf("%q: %v", t.argv, err)
 			}
 			t.d = append(t.d, time.Since(start))
+			if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				t.cpu = append(t.cpu, time.Duration(ru.Utime.Nano()+ru.Stime.Nano()))
+			}
 		}
 	}
 	fmt.Printf("(b) exec time, %d runs each, interleaved (fork+exec+wait from Go)\n", *runs)
 	for _, t := range ts {
-		fmt.Printf("    %-22s median %8v   mean %8v\n", t.label, t.median().Round(time.Microsecond), t.mean().Round(time.Microsecond))
+		fmt.Printf("    %-22s wall median %8v   mean %8v   cpu (user+sys) median %8v\n", t.label,
+			t.median().Round(time.Microsecond), t.mean().Round(time.Microsecond), median(t.cpu).Round(time.Microsecond))
 	}
 	h := float64(ts[4].median())
-	fmt.Printf("    svc:    ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n", float64(ts[0].median())/h, float64(ts[0].median())/float64(ts[1].median()))
-	fmt.Printf("    svstat: ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n\n", float64(ts[2].median())/h, float64(ts[2].median())/float64(ts[3].median()))
+	fmt.Printf("    svc:    wall ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n", float64(ts[0].median())/h, float64(ts[0].median())/float64(ts[1].median()))
+	fmt.Printf("    svstat: wall ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n\n", float64(ts[2].median())/h, float64(ts[2].median())/float64(ts[3].median()))
 	return nil
 }
 
