@@ -444,3 +444,44 @@ func TestCatalogCoversMessageIDs(t *testing.T) {
 		t.Errorf("catalog entry %s matches no event", id)
 	}
 }
+
+// FuzzForEachLine: every byte of the input ends up in exactly one message,
+// a stripped "<N>" prefix or a line's newline; no message holds a newline
+// or exceeds MaxLine.
+func FuzzForEachLine(f *testing.F) {
+	f.Add([]byte("a\n<3>b\n\n<9>c"), true)
+	f.Add([]byte(strings.Repeat("x", MaxLine+5)+"\ny"), false)
+	f.Add([]byte("\r\n<1>\n"), true)
+	f.Fuzz(func(t *testing.T, in []byte, prefix bool) {
+		total, stripped := 0, 0
+		err := ForEachLine(bytes.NewReader(in), prefix, 6, func(msg []byte, prio int) error {
+			if len(msg) > MaxLine || bytes.IndexByte(msg, '\n') >= 0 || prio < 0 || prio > 7 {
+				t.Fatalf("bad message %q prio %d", msg, prio)
+			}
+			total += len(msg)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Count the prefixes the same way ForEachLine strips them.
+		for _, l := range bytes.Split(in, []byte("\n")) {
+			for len(l) > MaxLine {
+				if prefix && isPrefix(l) {
+					stripped += 3
+				}
+				l = l[MaxLine:]
+			}
+			if prefix && isPrefix(l) {
+				stripped += 3
+			}
+		}
+		// ReadLine drops a \r before the \n: count those as consumed too.
+		crlf := bytes.Count(in, []byte("\r\n"))
+		if got := total + stripped + bytes.Count(in, []byte("\n")) + crlf; got != len(in) {
+			t.Fatalf("bytes accounted %d, input %d (%q)", got, len(in), in)
+		}
+	})
+}
+
+func isPrefix(l []byte) bool { return len(l) >= 3 && l[0] == '<' && l[2] == '>' && l[1] >= '0' && l[1] <= '7' }

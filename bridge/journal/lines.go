@@ -30,17 +30,27 @@ func CopyLines(r io.Reader, c *Conn, o LineOptions) error {
 	if o.Retry <= 0 {
 		o.Retry = time.Second
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
 	fields := []Field{{"MESSAGE", ""}, {"PRIORITY", ""}, {"SYSLOG_IDENTIFIER", o.Identifier}, {"SVC_NAME", o.Identifier}}
-	send := func(line []byte) error {
-		msg, prio := line, o.Priority
-		if o.LevelPrefix && len(msg) >= 3 && msg[0] == '<' && msg[2] == '>' && msg[1] >= '0' && msg[1] <= '7' {
-			prio = int(msg[1] - '0')
-			msg = msg[3:]
-		}
+	return ForEachLine(r, o.LevelPrefix, o.Priority, func(msg []byte, prio int) error {
 		fields[0].Value = string(msg)
 		fields[1].Value = strconv.Itoa(prio)
 		return sendRetrying(c, fields, o)
+	})
+}
+
+// ForEachLine calls fn for every line of r (without its newline), cutting
+// lines longer than MaxLine into pieces, with the priority prio or, when
+// levelPrefix is set, the one of a leading "<N>" (N in 0..7), which is then
+// removed. A last line without a newline counts too.
+func ForEachLine(r io.Reader, levelPrefix bool, prio int, fn func(msg []byte, prio int) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	send := func(line []byte) error {
+		msg, p := line, prio
+		if levelPrefix && len(msg) >= 3 && msg[0] == '<' && msg[2] == '>' && msg[1] >= '0' && msg[1] <= '7' {
+			p = int(msg[1] - '0')
+			msg = msg[3:]
+		}
+		return fn(msg, p)
 	}
 	var line []byte
 	split := false
