@@ -484,4 +484,6 @@ func FuzzForEachLine(f *testing.F) {
 	})
 }
 
-func isPrefix(l []byte) bool { return len(l) >= 3 && l[0] == '<' && l[2] == '>' && l[1] >= '0' && l[1] <= '7' }
+func isPrefix(l []byte) bool {
+	return len(l) >= 3 && l[0] == '<' && l[2] == '>' && l[1] >= '0' && l[1] <= '7'
+}
