@@ -115,6 +115,7 @@ type Scanner struct {
 	scanWd   int32
 	pending  map[string]*pending
 	stopping bool
+	lastScan time.Time
 	lastID   int // in-process supervisors get ids -1, -2, ... in place of pids
 }
 
@@ -175,7 +176,10 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 	defer s.closeWatch()
 
 	s.scan()
-	tick := time.NewTicker(s.cfg.Interval)
+	// The loop turns at least every DefaultInterval (an observer's
+	// watchdog counts on Alive), even when scans are further apart.
+	period := min(s.cfg.Interval, DefaultInterval)
+	tick := time.NewTicker(period)
 	defer tick.Stop()
 	wake := time.NewTimer(time.Hour)
 	defer wake.Stop()
@@ -222,8 +226,8 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 				continue
 			}
 			s.watchEvents(evs, time.Now())
-		case <-tick.C:
-			if !s.stopping {
+		case now := <-tick.C:
+			if !s.stopping && now.Sub(s.lastScan) >= s.cfg.Interval-period/10 {
 				s.scan()
 			}
 		case <-wake.C:
@@ -289,6 +293,7 @@ func (s *Scanner) running() int {
 // supervise (and its logger's), entries whose directory is gone and whose
 // supervise processes have exited are forgotten.
 func (s *Scanner) scan() {
+	s.lastScan = time.Now()
 	s.collect()
 	for _, e := range s.entries {
 		e.active = false
