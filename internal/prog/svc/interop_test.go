@@ -217,6 +217,16 @@ var badInputs = []struct {
 		os.MkdirAll(filepath.Join(d, "supervise"), 0755)
 		os.Symlink("ok", filepath.Join(d, "supervise", "ok"))
 	}, ""},
+	{"ok a regular file", func(t *testing.T, d string) {
+		os.MkdirAll(filepath.Join(d, "supervise"), 0755)
+		os.WriteFile(filepath.Join(d, "supervise", "ok"), nil, 0644)
+		writeStatus(t, d, stamp(status.Status{When: tai64n.Now(), Pid: 5}))
+	}, ""},
+	{"control fifo with reader, no ok", func(t *testing.T, d string) {
+		os.MkdirAll(filepath.Join(d, "supervise"), 0755)
+		syscall.Mkfifo(filepath.Join(d, "supervise", "control"), 0600)
+		holdReader(t, filepath.Join(d, "supervise", "control"))
+	}, ""},
 	{"ok a dangling symlink", func(t *testing.T, d string) {
 		os.MkdirAll(filepath.Join(d, "supervise"), 0755)
 		os.Symlink("nowhere", filepath.Join(d, "supervise", "ok"))
