@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -243,6 +245,21 @@ func TestSystemdBridge(t *testing.T) {
 			countEvent(es, "restarting"), countEvent(es, "flapping"))
 		got := statusTextMatchesTree(t, c, "crash loop", func(s string) bool { return strings.Contains(s, "crash: ") })
 		t.Logf("StatusText in the crash loop: %q", got)
+	})
+
+	t.Run("CatalogExplainsEntries", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join(root, "units", "svbridge.catalog"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(c.Share(), "svbridge.catalog"), b, 0644); err != nil {
+			t.Fatal(err)
+		}
+		c.MustSh(t, "install -D -m 644 /mnt/share/svbridge.catalog /usr/lib/systemd/catalog/svbridge.catalog && journalctl --update-catalog")
+		out := c.MustSh(t, "journalctl -x --no-pager -n 1 SVC_NAME=crash MESSAGE_ID="+journal.MessageIDs[supervise.EventExited])
+		if !strings.Contains(out, "Subject: Service crash exited") || !strings.Contains(out, "exit code 3") {
+			t.Fatalf("journalctl -x does not explain the entry:\n%s", out)
+		}
 	})
 
 	t.Run("NotifyDaemonReady", func(t *testing.T) {

@@ -15,6 +15,9 @@ import (
 // svbridge with a symlink per program, the lean supervise, notifyd.
 var bin string
 
+// root is the module's root directory.
+var root string
+
 var programs = []string{"svscan", "svscanboot", "svc", "svok", "svstat", "multilog", "readproctitle",
 	"tai64n", "tai64nlocal", "setuidgid", "envuidgid", "envdir", "softlimit", "setlock", "fghack", "pgrphack"}
 
@@ -43,7 +46,7 @@ func build(dir string) error {
 	if err != nil {
 		return err
 	}
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	root = filepath.Dir(strings.TrimSpace(string(gomod)))
 	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge", "./cmd/supervise", "./internal/e2e/notifyd")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
