@@ -1,0 +1,147 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/internal/cli"
+)
+
+// bridgeRun calls the umbrella in-process, as "svbridge ARGS...".
+func bridgeRun(stdin string, args ...string) (code int, stdout, stderr string) {
+	var out, errb strings.Builder
+	e := &cli.Env{Args: append([]string{"svbridge"}, args...), Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb}
+	code = umbrella(e)
+	return code, out.String(), errb.String()
+}
+
+// cSupervised starts daemontools' C supervise on a new service dir whose
+// run hangs, with a down file, and waits until it runs.
+func cSupervised(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/supervise", "/usr/bin/svc"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("daemontools' %s not installed", p)
+		}
+	}
+	d := filepath.Join(t.TempDir(), "svc")
+	os.Mkdir(d, 0755)
+	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
+	os.WriteFile(filepath.Join(d, "down"), nil, 0644)
+	cmd := exec.Command("/usr/bin/supervise", d)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		exec.Command("/usr/bin/svc", "-dx", d).Run()
+		ch := make(chan struct{})
+		go func() { cmd.Wait(); close(ch) }()
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if code, _, _ := bridgeRun("", "wait", "-d", "-t", "5", d); code == 0 {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("C supervise did not come up")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestWaitCommandExitCodes(t *testing.T) {
+	if code, _, errs := bridgeRun("", "wait", "-u", "-d", "x"); code != 100 || !strings.Contains(errs, "exclude") {
+		t.Errorf("-u -d: %d %q", code, errs)
+	}
+	if code, _, _ := bridgeRun("", "wait"); code != 100 {
+		t.Errorf("no DIR: %d", code)
+	}
+	if code, _, errs := bridgeRun("", "wait", "-t", "1", t.TempDir()); code != 102 || !strings.HasPrefix(errs, "svbridge wait: fatal: not supervised: ") {
+		t.Errorf("unsupervised: %d %q", code, errs)
+	}
+	d := cSupervised(t)
+	if code, _, errs := bridgeRun("", "wait", "-u", "-t", "0.3", d); code != 99 || errs != "svbridge wait: fatal: timed out after 0.3 seconds\n" {
+		t.Errorf("timeout: %d %q", code, errs)
+	}
+	if out, err := exec.Command("/usr/bin/svc", "-u", d).CombinedOutput(); err != nil {
+		t.Fatal(err, string(out))
+	}
+	if code, _, errs := bridgeRun("", "wait", "-r", "-t", "10", d); code != 0 {
+		t.Errorf("wait -r after svc -u (C supervise: up counts as ready): %d %q", code, errs)
+	}
+}
+
+func TestStatusCommandJSON(t *testing.T) {
+	d := cSupervised(t)
+	code, out, errs := bridgeRun("", "status", "--json", d)
+	if code != 0 || errs != "" {
+		t.Fatalf("status --json: %d %q", code, errs)
+	}
+	var infos []svinfo.Info
+	if err := json.Unmarshal([]byte(out), &infos); err != nil || len(infos) != 1 {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	in := infos[0]
+	if !in.Supervised || in.State != "down" || in.Pid != 0 || in.NormallyUp || in.Source != "status" || in.Ready != nil || in.Restarts != nil || in.Want != "down" {
+		t.Errorf("C-supervised down service: %+v", in)
+	}
+	if !strings.Contains(out, `"ready": null`) || !strings.Contains(out, `"restarts": null`) {
+		t.Errorf("unknowns must be null: %s", out)
+	}
+	code, out, _ = bridgeRun("", "status", "-a", filepath.Dir(d))
+	if code != 0 || !strings.HasPrefix(out, "svc: down ") {
+		t.Errorf("status -a: %d %q", code, out)
+	}
+	if code, _, _ := bridgeRun("", "status", "-a", "/nonexistent-scandir"); code != 111 {
+		t.Errorf("status -a on a missing dir: %d", code)
+	}
+	if code, _, _ := bridgeRun("", "status"); code != 100 {
+		t.Errorf("status without DIR: %d", code)
+	}
+}
+
+func TestJournalLogCommand(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "socket")
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	old := journal.SocketPath
+	journal.SocketPath = path
+	defer func() { journal.SocketPath = old }()
+	code, _, errs := bridgeRun("first line\n<2>second\n", "journal-log", "-p", "5", "--level-prefix", "web")
+	if code != 0 || errs != "" {
+		t.Fatalf("journal-log: %d %q", code, errs)
+	}
+	buf := make([]byte, 65536)
+	for _, want := range []string{"MESSAGE=first line\nPRIORITY=5\nSYSLOG_IDENTIFIER=web\nSVC_NAME=web\n",
+		"MESSAGE=second\nPRIORITY=2\nSYSLOG_IDENTIFIER=web\nSVC_NAME=web\n"} {
+		n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
+		if err != nil || string(buf[:n]) != want {
+			t.Fatalf("got %q (%v), want %q", buf[:max(n, 0)], err, want)
+		}
+	}
+	if code, _, _ := bridgeRun("", "journal-log", "-p", "9", "x"); code != 100 {
+		t.Errorf("-p 9: %d", code)
+	}
+}
