@@ -340,50 +340,54 @@ func TestSIGTERM(t *testing.T) {
 // (daemontools' multilog) is restarted with svc -t several times, then
 // svscan gets SIGTERM: every line arrives exactly once, in order.
 func TestLogLoss(t *testing.T) {
-	const multilog = "/usr/bin/multilog"
-	if _, err := os.Stat(multilog); err != nil {
-		t.Skip("no " + multilog + " (Debian daemontools) to use as the logger")
+	const debian = "/usr/bin/multilog"
+	if _, err := os.Stat(debian); err != nil {
+		t.Skip("no " + debian + " (Debian daemontools) to use as the logger")
 	}
+	forEachMode(t, func(t *testing.T, v variant) { testLogLoss(t, v, debian) })
+	// Our multilog as the logger, under our supervise.
+	t.Run("ours+multilog", func(t *testing.T) { testLogLoss(t, variant{name: "ours"}, filepath.Join(binDir, "multilog")) })
+}
+
+func testLogLoss(t *testing.T, v variant, multilog string) {
 	const lines = 100000
-	forEachMode(t, func(t *testing.T, v variant) {
-		tmp := t.TempDir()
-		sv := filepath.Join(tmp, "sv")
-		done := filepath.Join(tmp, "done")
-		logDir := filepath.Join(tmp, "main")
-		w := filepath.Join(sv, "w")
-		service(t, w,
-			helper(t, "writer", fmt.Sprintf("N=%d", lines), "DONE="+done, "PACE=5ms"),
-			"exec "+multilog+" s16777215 "+shellQuote(logDir))
-		p := startSvscan(t, sv, v.env...)
-		waitFor(t, 10*time.Second, "the first lines logged", func() bool {
-			return fileHas(filepath.Join(logDir, "current"), "line 000001\n")
-		})
-		restarts := 0
-		for restarts < 4 {
-			if _, err := os.Stat(done); err == nil {
-				break
-			}
-			old := servicePid(filepath.Join(w, "log"))
-			if err := svctl.Control(filepath.Join(w, "log"), []byte("t")); err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, 10*time.Second, "a new multilog", func() bool {
-				pid := servicePid(filepath.Join(w, "log"))
-				return pid != 0 && pid != old
-			})
-			restarts++
-		}
-		t.Logf("%d logger restarts while the service was writing", restarts)
-		if restarts < 2 {
-			t.Errorf("the writer finished after %d restarts: too fast to test anything", restarts)
-		}
-		waitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
-		p.signal(syscall.SIGTERM)
-		if code := p.wait(30 * time.Second); code != 0 {
-			t.Errorf("svscan exit code %d, want 0", code)
-		}
-		checkLines(t, logDir, lines)
+	tmp := t.TempDir()
+	sv := filepath.Join(tmp, "sv")
+	done := filepath.Join(tmp, "done")
+	logDir := filepath.Join(tmp, "main")
+	w := filepath.Join(sv, "w")
+	service(t, w,
+		helper(t, "writer", fmt.Sprintf("N=%d", lines), "DONE="+done, "PACE=5ms"),
+		"exec "+multilog+" s16777215 "+shellQuote(logDir))
+	p := startSvscan(t, sv, v.env...)
+	waitFor(t, 10*time.Second, "the first lines logged", func() bool {
+		return fileHas(filepath.Join(logDir, "current"), "line 000001\n")
 	})
+	restarts := 0
+	for restarts < 4 {
+		if _, err := os.Stat(done); err == nil {
+			break
+		}
+		old := servicePid(filepath.Join(w, "log"))
+		if err := svctl.Control(filepath.Join(w, "log"), []byte("t")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "a new multilog", func() bool {
+			pid := servicePid(filepath.Join(w, "log"))
+			return pid != 0 && pid != old
+		})
+		restarts++
+	}
+	t.Logf("%d logger restarts while the service was writing", restarts)
+	if restarts < 2 {
+		t.Errorf("the writer finished after %d restarts: too fast to test anything", restarts)
+	}
+	waitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(30 * time.Second); code != 0 {
+		t.Errorf("svscan exit code %d, want 0", code)
+	}
+	checkLines(t, logDir, lines)
 }
 
 // checkLines reads multilog's finished files and current, in order, and
