@@ -108,7 +108,7 @@ func build(bin string) error {
 	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
 		return fmt.Errorf("cannot find the module root: %v", err)
 	}
-	cmd := exec.Command("go", "build", "-o", bin+"/", "./cmd/svbridge", "./cmd/supervise", "./internal/bench/hello")
+	cmd := exec.Command("go", "build", "-o", bin+"/", "./cmd/svbridge", "./cmd/supervise", "./internal/bench/hello", "./internal/bench/svstatlean")
 	cmd.Dir = filepath.Dir(string(bytes.TrimSpace(gomod)))
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -375,6 +375,7 @@ func figureB(tmp string, ours, theirs impl, hello string) error {
 		{label: "svstat (ours)", argv: []string{ours.svstat, dir}},
 		{label: "svstat (daemontools)", argv: []string{theirs.svstat, dir}},
 		{label: "Go hello-world", argv: []string{hello}},
+		{label: "svstat (lean binary)", argv: []string{filepath.Join(filepath.Dir(hello), "svstatlean"), dir}},
 	}
 	// Check each once, then time them interleaved so drift hits all alike.
 	for _, t := range ts {
@@ -402,7 +403,8 @@ func figureB(tmp string, ours, theirs impl, hello string) error {
 	}
 	h := float64(ts[4].median())
 	fmt.Printf("    svc:    wall ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n", float64(ts[0].median())/h, float64(ts[0].median())/float64(ts[1].median()))
-	fmt.Printf("    svstat: wall ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n\n", float64(ts[2].median())/h, float64(ts[2].median())/float64(ts[3].median()))
+	fmt.Printf("    svstat: wall ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n", float64(ts[2].median())/h, float64(ts[2].median())/float64(ts[3].median()))
+	fmt.Printf("    svstat alone in a binary (no cobra/pflag/bridge linked): wall lean/hello %.2f, multi-call/lean %.2f\n\n", float64(ts[5].median())/h, float64(ts[2].median())/float64(ts[5].median()))
 	return nil
 }
 
@@ -419,8 +421,8 @@ func startDelays(tmp string, im impl) ([]time.Duration, error) {
 	time.Sleep(500 * time.Millisecond) // past the first scan
 	var ds []time.Duration
 	for i := range *trials {
-		// A random phase against a periodic scanner.
-		time.Sleep(time.Duration(rand.IntN(1000)) * time.Millisecond)
+		// A random phase against daemontools' 5-second scan.
+		time.Sleep(time.Duration(rand.IntN(5000)) * time.Millisecond)
 		name := fmt.Sprintf("new%d", i)
 		if err := makeService(filepath.Join(stage, name)); err != nil {
 			return nil, err
