@@ -130,6 +130,9 @@ func (s *Scan) ScanDone(services []string) {
 	defer s.mu.Unlock()
 	s.services = append(s.services[:0], services...)
 	s.lastAlive = time.Now()
+	if !s.ready || s.reloading {
+		s.waitSupervisedLocked()
+	}
 	s.addWatchesLocked()
 	sum := s.summaryLocked()
 	if !s.ready || s.reloading {
@@ -139,6 +142,27 @@ func (s *Scan) ScanDone(services []string) {
 		return
 	}
 	s.sendStatusLocked(sum, false)
+}
+
+// readyWait bounds how long ScanDone waits, before READY=1, for the
+// supervise processes just spawned to answer.
+const readyWait = 3 * time.Second
+
+// waitSupervisedLocked waits (at most readyWait) until every service has a
+// supervise running, so READY=1 and the first STATUS= describe a started
+// tree rather than processes still setting up.
+func (s *Scan) waitSupervisedLocked() {
+	deadline := time.Now().Add(readyWait)
+	for _, name := range s.services {
+		d := filepath.Join(s.dir, name)
+		for {
+			in := svinfo.Read(d, time.Now())
+			if in.Supervised || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
 
 // Alive records that svscan's loop turned, and pings the watchdog if due.
@@ -191,8 +215,8 @@ func (s *Scan) Close() {
 // pingLocked sends WATCHDOG=1 when half the interval has passed since the
 // last ping and svscan's loop was seen alive recently.
 func (s *Scan) pingLocked(now time.Time) {
-	if s.watchdog == 0 || s.stopping {
-		return
+	if s.watchdog == 0 {
+		return // (an orderly stop keeps pinging: it may take a while)
 	}
 	if now.Sub(s.lastAlive) > s.aliveWindow {
 		return // the loop is stuck: let systemd's watchdog fire

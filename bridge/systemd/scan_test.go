@@ -259,3 +259,43 @@ func waitUp(dir string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestReadyWaitsForSupervise: READY=1 goes out once the supervise just
+// spawned for each service answers, so the first STATUS= is not "not
+// supervised".
+func TestReadyWaitsForSupervise(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/supervise"); err != nil {
+		t.Skip("daemontools' supervise not installed")
+	}
+	root := t.TempDir()
+	d := filepath.Join(root, "late")
+	os.Mkdir(d, 0755)
+	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
+	sd := newFakeSystemd(t)
+	s := newScan(root, env(map[string]string{"NOTIFY_SOCKET": sd.path}), nil)
+	defer s.Close()
+	cmd := exec.Command("/usr/bin/supervise", d)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	time.AfterFunc(300*time.Millisecond, func() { cmd.Start() })
+	t.Cleanup(func() {
+		exec.Command("/usr/bin/svc", "-dx", d).Run()
+		if cmd.Process != nil {
+			ch := make(chan struct{})
+			go func() { cmd.Wait(); close(ch) }()
+			select {
+			case <-ch:
+			case <-time.After(5 * time.Second):
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			}
+		}
+	})
+	start := time.Now()
+	s.ScanDone([]string{"late"})
+	if el := time.Since(start); el < 250*time.Millisecond {
+		t.Fatalf("ScanDone returned after %v, before supervise could run", el)
+	}
+	m := sd.waitFor(t, "READY=1", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
+	if strings.Contains(m, "not supervised") {
+		t.Fatalf("READY with %q", m)
+	}
+}
