@@ -67,6 +67,8 @@ check "  hello and its logger come up" until_ok 15 up /etc/service/hello /etc/se
 pid=$(c svstat /etc/service/hello | sed -n 's/.*(pid \([0-9]*\)).*/\1/p')
 check "dpkg -i again (reinstall/upgrade path): still one SV line" sh_in "dpkg -i $DEB >/dev/null 2>&1 && [ \$(grep -c '^SV:' /etc/inittab) = 1 ]"
 check "  hello kept its pid ($pid)" sh_in "svstat /etc/service/hello | grep -q '(pid $pid)'"
+note "stop order before removal: $(c cat /run/stop-order 2>/dev/null | tr '\n' ' ')"
+c rm -f /run/stop-order
 check "dpkg -r svbridge" c dpkg -r svbridge >"$state/remove.log" 2>&1 || cat "$state/remove.log"
 check "  hello stopped before its logger" sh_in '[ "$(tr "\n" " " </run/stop-order)" = "svc log " ]' || { note "stop order: $(c cat /run/stop-order | tr '\n' ' ')"; cat "$state/remove.log"; }
 check "  the SV lines are gone from /etc/inittab" sh_in '! grep -q -e "^SV:" -e "svbridge" /etc/inittab'

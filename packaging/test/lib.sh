@@ -12,6 +12,7 @@ check() { # check NAME CMD...: one named check
 	else
 		fail=$((fail + 1))
 		echo "FAIL $name" >&3
+		return 1
 	fi
 }
 note() { echo "     $*"; }
