@@ -36,15 +36,18 @@ func (s *Scanner) closeWatch() {
 }
 
 // watchEvents handles a batch of inotify events.
+//
+// While stopping, a directory renamed inside the scan dir still gets its
+// new name recorded (start starts nothing then), so the "dx" that is
+// retried reaches it.
 func (s *Scanner) watchEvents(evs []inotifyEvent, now time.Time) {
-	if s.stopping {
-		return
-	}
 	started := false
 	for _, ev := range evs {
 		switch {
 		case ev.Mask&maskOverflow != 0:
-			s.scan()
+			if !s.stopping {
+				s.scan()
+			}
 			return
 		case ev.Wd == s.scanWd:
 			if ev.Mask&maskIgnored != 0 {
@@ -65,7 +68,7 @@ func (s *Scanner) watchEvents(evs []inotifyEvent, now time.Time) {
 			}
 		}
 	}
-	if started {
+	if started && !s.stopping {
 		s.sweep()
 		s.scanDone()
 	}
@@ -80,7 +83,7 @@ func (s *Scanner) noticed(ev inotifyEvent, now time.Time) bool {
 	if name == "" || name[0] == '.' {
 		return false
 	}
-	if ev.Mask&maskIsDir != 0 && ev.Mask&maskMovedTo == 0 {
+	if ev.Mask&maskIsDir != 0 && ev.Mask&maskMovedTo == 0 && !s.stopping {
 		if _, ok := s.pending[name]; ok {
 			return false
 		}

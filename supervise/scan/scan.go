@@ -222,6 +222,7 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			s.exited(x.pid)
 		case evs, ok := <-watchC:
 			if !ok {
+				s.watch.f.Close()
 				s.watch = nil // the reader died: periodic scans only
 				continue
 			}
