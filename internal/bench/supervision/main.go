@@ -286,18 +286,44 @@ func figureA(tmp string, ours, theirs impl, hello string) error {
 	if err != nil {
 		return fmt.Errorf("daemontools: %w", err)
 	}
-	h := exec.Command(hello, "idle")
-	if err := h.Start(); err != nil {
-		return err
+	// The reference: as many idle Go hello-worlds, sharing their text as the
+	// supervise processes do, and one alone.
+	var hs []*exec.Cmd
+	defer func() {
+		for _, h := range hs {
+			h.Process.Kill()
+			h.Wait()
+		}
+	}()
+	for range *services {
+		h := exec.Command(hello, "idle")
+		if err := h.Start(); err != nil {
+			return err
+		}
+		hs = append(hs, h)
 	}
-	time.Sleep(500 * time.Millisecond)
-	hk, _ := pss(h.Process.Pid)
-	h.Process.Kill()
-	h.Wait()
+	time.Sleep(time.Second)
+	hTotal := 0
+	for _, h := range hs {
+		kb, err := pss(h.Process.Pid)
+		if err != nil {
+			return err
+		}
+		hTotal += kb
+	}
+	hk := float64(hTotal) / float64(len(hs))
+	for _, h := range hs[1:] {
+		h.Process.Kill()
+		h.Wait()
+	}
+	hs = hs[:1]
+	time.Sleep(200 * time.Millisecond)
+	hAlone, _ := pss(hs[0].Process.Pid)
 	fmt.Printf("    per supervise:  ours %7.1f kB   daemontools %7.1f kB   ratio %.1f   (%d and %d processes; all: %d kB vs %d kB)\n",
 		o.perSupervise, d.perSupervise, o.perSupervise/d.perSupervise, o.count, d.count, o.total, d.total)
 	fmt.Printf("    svscan:         ours %7d kB   daemontools %7d kB   ratio %.1f\n", o.svscan, d.svscan, float64(o.svscan)/float64(d.svscan))
-	fmt.Printf("    idle Go hello-world (signal.Notify + block), one process: %d kB; ours per supervise / hello %.2f\n\n", hk, o.perSupervise/float64(hk))
+	fmt.Printf("    idle Go hello-world (signal.Notify + block): %.1f kB each with %d running, %d kB alone; ours per supervise / hello %.2f\n\n",
+		hk, *services, hAlone, o.perSupervise/hk)
 	return nil
 }
 
