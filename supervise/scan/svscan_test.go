@@ -463,3 +463,47 @@ func TestNoSupervise(t *testing.T) {
 		t.Errorf("daemontools says %q, we say %q", first, want)
 	}
 }
+
+// TestDebianSvscanRunsOurs: interop the other way round, daemontools'
+// svscan running our supervise (found first on its PATH) for a service and
+// its logger, joined by the original's pipe.
+func TestDebianSvscanRunsOurs(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
+		t.Skip("no /usr/bin/svscan (Debian daemontools)")
+	}
+	tmp := t.TempDir()
+	sv := filepath.Join(tmp, "sv")
+	logFile := filepath.Join(tmp, "a.log")
+	service(t, filepath.Join(sv, "a"), "echo a says hi; "+helper(t, "hang"), "exec cat >> "+shellQuote(logFile))
+	cmd := exec.Command("/usr/bin/svscan", sv)
+	cmd.Env = append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	})
+	waitFor(t, 10*time.Second, "a's line through its logger", func() bool { return fileHas(logFile, "a says hi\n") })
+	// Our svc and svstat-level view: both supervise are ours and answer.
+	for _, d := range []string{"a", "a/log"} {
+		if err := svctl.OK(filepath.Join(sv, d)); err != nil {
+			t.Errorf("%s: %v", d, err)
+		}
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", servicePidParent(t, filepath.Join(sv, "a"))))
+	if err != nil || filepath.Dir(exe) != binDir {
+		t.Errorf("a's supervise is %q (%v), want ours from %s", exe, err, binDir)
+	}
+}
+
+// servicePidParent returns the parent of the service's pid: its supervise.
+func servicePidParent(t *testing.T, dir string) int {
+	t.Helper()
+	pid := servicePid(dir)
+	if pid == 0 {
+		t.Fatalf("%s: no pid in supervise/status", dir)
+	}
+	return ppid(pid)
+}
