@@ -507,3 +507,33 @@ func servicePidParent(t *testing.T, dir string) int {
 	}
 	return ppid(pid)
 }
+
+// TestLateLogDir: a log/ added to a running service is used once its
+// supervise starts again (here after svc -dx and a SIGHUP rescan); the
+// running supervise is left alone until then.
+func TestLateLogDir(t *testing.T) {
+	tmp := t.TempDir()
+	sv := filepath.Join(tmp, "sv")
+	a := filepath.Join(sv, "a")
+	logFile := filepath.Join(tmp, "a.log")
+	service(t, a, "echo a says hi; "+helper(t, "hang"), "")
+	p := startSvscan(t, sv, noPeriodic)
+	waitFor(t, 10*time.Second, "a's line on svscan's output", func() bool { return strings.Contains(p.output(), "a says hi\n") })
+	first := p.supervisors()["a"]
+	if err := os.Mkdir(filepath.Join(a, "log"), 0755); err != nil {
+		t.Fatal(err)
+	}
+	script(t, filepath.Join(a, "log", "run"), "exec cat >> "+shellQuote(logFile))
+	p.signal(syscall.SIGHUP)
+	moveIn(t, tmp, sv, "b", helper(t, "hang")) // noticed after the rescan
+	waitFor(t, 10*time.Second, "supervise b", func() bool { return p.supervisors()["b"] != 0 })
+	if got := p.supervisors(); got["a"] != first || got["a/log"] != 0 {
+		t.Fatalf("a's supervise changed or a logger appeared while it ran: %v", got)
+	}
+	if err := svctl.Control(a, []byte("dx")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "a's supervise to exit", func() bool { return !alive(first) })
+	p.signal(syscall.SIGHUP)
+	waitFor(t, 10*time.Second, "a's line through the new logger", func() bool { return fileHas(logFile, "a says hi\n") })
+}
