@@ -7,6 +7,7 @@ package svc
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -31,6 +32,11 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		// A fuzz worker runs only FuzzParse, which needs no binaries.
+		return m.Run()
+	}
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
 		fmt.Fprintln(os.Stderr, "cannot find the module root:", err)
