@@ -17,6 +17,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -430,8 +431,49 @@ func figureB(tmp string, ours, theirs impl, hello string) error {
 	h := float64(ts[4].median())
 	fmt.Printf("    svc:    wall ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n", float64(ts[0].median())/h, float64(ts[0].median())/float64(ts[1].median()))
 	fmt.Printf("    svstat: wall ours/hello %.2f (target <= 1.2)   ours/daemontools %.1f\n", float64(ts[2].median())/h, float64(ts[2].median())/float64(ts[3].median()))
-	fmt.Printf("    svstat alone in a binary (no cobra/pflag/bridge linked): wall lean/hello %.2f, multi-call/lean %.2f\n\n", float64(ts[5].median())/h, float64(ts[2].median())/float64(ts[5].median()))
+	fmt.Printf("    svstat alone in a binary (no cobra/pflag/bridge linked): wall lean/hello %.2f, multi-call/lean %.2f\n", float64(ts[5].median())/h, float64(ts[2].median())/float64(ts[5].median()))
+	hyperfineCheck(tmp, ts)
+	fmt.Println()
 	return nil
+}
+
+// hyperfineCheck times the same commands with hyperfine (no shell), when it
+// is installed, as a second opinion on the figures above.
+func hyperfineCheck(tmp string, ts []*timing) {
+	hf, err := exec.LookPath("hyperfine")
+	if err != nil {
+		return
+	}
+	out := filepath.Join(tmp, "hyperfine.json")
+	args := []string{"-N", "--warmup", "20", "--runs", strconv.Itoa(*runs), "--export-json", out}
+	for _, t := range ts {
+		args = append(args, strings.Join(t.argv, " "))
+	}
+	if err := exec.Command(hf, args...).Run(); err != nil {
+		fmt.Printf("    hyperfine: %v\n", err)
+		return
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return
+	}
+	var res struct {
+		Results []struct {
+			Mean   float64 `json:"mean"`
+			Median float64 `json:"median"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil || len(res.Results) != len(ts) {
+		fmt.Printf("    hyperfine: unreadable results: %v\n", err)
+		return
+	}
+	fmt.Printf("    hyperfine -N (sequential, %d runs):", *runs)
+	for i, t := range ts {
+		fmt.Printf(" %s %.0fµs;", t.label, res.Results[i].Median*1e6)
+	}
+	h := res.Results[4].Median
+	fmt.Printf("\n    hyperfine medians: svc ours/hello %.2f, svstat ours/hello %.2f, lean svstat/hello %.2f\n",
+		res.Results[0].Median/h, res.Results[2].Median/h, res.Results[5].Median/h)
 }
 
 func startDelays(tmp string, im impl) ([]time.Duration, error) {
