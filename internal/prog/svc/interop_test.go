@@ -314,3 +314,51 @@ func TestUsageNamesArgv0(t *testing.T) {
 		t.Fatalf("svbridge svc: %d %q", g.code, g.stderr)
 	}
 }
+
+// TestPermissionsMatchDebian runs both implementations as nobody on a
+// service dir it may not enter and on one whose supervise/ it may not
+// search (as root, permission checks would not apply).
+func TestPermissionsMatchDebian(t *testing.T) {
+	needDebian(t)
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the programs as nobody")
+	}
+	root, err := os.MkdirTemp("", "svc-perm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	os.Chmod(binDir, 0755)
+	for _, p := range []string{root, filepath.Join(root, "noenter", "supervise"), filepath.Join(root, "nosearch", "supervise")} {
+		os.MkdirAll(p, 0755)
+	}
+	os.Chmod(root, 0755)
+	os.Chmod(filepath.Join(root, "noenter"), 0644)
+	os.Chmod(filepath.Join(root, "nosearch"), 0711)
+	os.Chmod(filepath.Join(root, "nosearch", "supervise"), 0700)
+	asNobody := func(prog string, args ...string) result {
+		cmd := exec.Command(prog, args...)
+		cmd.Dir = root
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%s: %v", prog, err)
+		}
+		return result{code, out.String(), errb.String()}
+	}
+	o := ours()
+	for _, dir := range []string{"noenter", "nosearch"} {
+		for _, c := range [][]string{{debian.svc, o.svc, "-u"}, {debian.svok, o.svok}, {debian.svstat, o.svstat}} {
+			args := append(c[2:], dir)
+			d, g := asNobody(c[0], args...), asNobody(c[1], args...)
+			if d != g || !strings.Contains(d.stdout+d.stderr, "access denied") {
+				t.Errorf("%s %q:\ndebian %+v\nours   %+v", filepath.Base(c[0]), args, d, g)
+			}
+		}
+	}
+}
