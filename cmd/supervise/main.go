@@ -5,17 +5,36 @@ package main
 
 import (
 	"os"
-	"runtime"
+	"strings"
+	"syscall"
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/prog/supervise"
 )
 
+// mark tells the re-executed process that GOMAXPROCS=1 was set by us, so
+// that it can take both variables out of the services' environment.
+const mark = "SVBRIDGE_SUPERVISE_REEXEC"
+
 func main() {
-	// One service needs no parallelism; one P also means one set of
-	// per-P allocation caches, which is most of an idle Go process's heap.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
+	// One service needs no parallelism, and a runtime that starts with one
+	// P keeps one set of allocation caches: about 200 kB less per
+	// supervise than calling runtime.GOMAXPROCS(1) after start-up (which
+	// is too late). So when GOMAXPROCS is not set, run ourselves again
+	// with it; if that fails, go on as we are.
+	if os.Getenv("GOMAXPROCS") == "" && os.Getenv(mark) == "" {
+		env := append(os.Environ(), "GOMAXPROCS=1", mark+"=1")
+		syscall.Exec("/proc/self/exe", os.Args, env)
 	}
-	os.Exit(supervise.Main(cli.OS()))
+	e := cli.OS()
+	if os.Getenv(mark) != "" {
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "GOMAXPROCS=") && !strings.HasPrefix(kv, mark+"=") {
+				env = append(env, kv)
+			}
+		}
+		e.Environ = env
+	}
+	os.Exit(supervise.Main(e))
 }
