@@ -487,3 +487,36 @@ func FuzzForEachLine(f *testing.F) {
 func isPrefix(l []byte) bool {
 	return len(l) >= 3 && l[0] == '<' && l[2] == '>' && l[1] >= '0' && l[1] <= '7'
 }
+
+// BenchmarkObserve: the cost supervise pays per transition with the
+// journald observer on (encode + one non-blocking datagram to a socket that
+// a goroutine drains, standing in for journald).
+func BenchmarkObserve(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "socket")
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		b.Fatal(err)
+	}
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			if _, _, err := unix.Recvfrom(fd, buf, 0); err == unix.EBADF {
+				return
+			}
+		}
+	}()
+	o, err := NewObserverTo(path, "supervise", io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := supervise.Event{Kind: supervise.EventExited, Time: time.Now(), Service: "web", Dir: "/etc/service/web",
+		Pid: 1234, ExitCode: 1, Uptime: time.Second, Want: 'u', NormallyUp: true, Restarts: 3}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o.Observe(ev)
+	}
+}
