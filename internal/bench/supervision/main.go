@@ -211,7 +211,10 @@ func children(ppid int) []int {
 }
 
 // pss reads the Pss line of /proc/PID/smaps_rollup in kB.
-func pss(pid int) (int, error) {
+func pss(pid int) (int, error) { return smapsField(pid, "Pss:") }
+
+// smapsField reads one kB field of /proc/PID/smaps_rollup.
+func smapsField(pid int, field string) (int, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
 	if err != nil {
 		return 0, err
@@ -219,21 +222,28 @@ func pss(pid int) (int, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "Pss:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
 		}
 	}
-	return 0, errors.New("no Pss line")
+	return 0, errors.New("no " + field + " line")
 }
 
-func comm(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	return strings.TrimSpace(string(b))
+// isSupervise tells a supervise child of svscan by its argv[0] or its
+// executable (its comm may be something else when it was started through
+// a descriptor).
+func isSupervise(pid int) bool {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	argv0, _, _ := bytes.Cut(b, []byte{0})
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	return filepath.Base(string(argv0)) == "supervise" || filepath.Base(exe) == "supervise"
 }
 
 type pssResult struct {
 	perSupervise float64 // mean kB
 	total        int     // kB, all supervise processes
+	anon, file   int     // kB, Pss_Anon and Pss_File of all supervise processes
+	threads      int     // of all supervise processes
 	svscan       int     // kB
 	count        int
 }
@@ -259,7 +269,7 @@ func treePSS(tmp string, im impl, n int) (pssResult, error) {
 	}
 	time.Sleep(time.Second) // let lazy page faults of the first seconds settle
 	for _, pid := range children(t.cmd.Process.Pid) {
-		if comm(pid) != "supervise" {
+		if !isSupervise(pid) {
 			continue
 		}
 		kb, err := pss(pid)
@@ -268,6 +278,11 @@ func treePSS(tmp string, im impl, n int) (pssResult, error) {
 		}
 		r.total += kb
 		r.count++
+		a, _ := smapsField(pid, "Pss_Anon:")
+		f, _ := smapsField(pid, "Pss_File:")
+		r.anon += a
+		r.file += f
+		r.threads += threads(pid)
 	}
 	if r.count == 0 {
 		return r, errors.New("no supervise process found under svscan")
@@ -322,6 +337,9 @@ func figureA(tmp string, ours, theirs impl, hello string) error {
 	hAlone, _ := pss(hs[0].Process.Pid)
 	fmt.Printf("    per supervise:  ours %7.1f kB   daemontools %7.1f kB   ratio %.1f   (%d and %d processes; all: %d kB vs %d kB)\n",
 		o.perSupervise, d.perSupervise, o.perSupervise/d.perSupervise, o.count, d.count, o.total, d.total)
+	fmt.Printf("    of which anon:  ours %7.1f kB   daemontools %7.1f kB;  file: ours %.1f kB, daemontools %.1f kB;  threads per supervise: ours %.1f, daemontools %.1f\n",
+		float64(o.anon)/float64(o.count), float64(d.anon)/float64(d.count), float64(o.file)/float64(o.count), float64(d.file)/float64(d.count),
+		float64(o.threads)/float64(o.count), float64(d.threads)/float64(d.count))
 	fmt.Printf("    svscan:         ours %7d kB   daemontools %7d kB   ratio %.1f\n", o.svscan, d.svscan, float64(o.svscan)/float64(d.svscan))
 	fmt.Printf("    idle Go hello-world (signal.Notify + block): %.1f kB each with %d running, %d kB alone; ours per supervise / hello %.2f\n\n",
 		hk, *services, hAlone, o.perSupervise/hk)
@@ -581,7 +599,7 @@ func figureD(tmp string, ours, theirs impl) error {
 		}
 		var sup int
 		for _, pid := range children(t.cmd.Process.Pid) {
-			if comm(pid) == "supervise" {
+			if isSupervise(pid) {
 				sup = pid
 			}
 		}
