@@ -484,3 +484,46 @@ func TestLeanBinaryDeps(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceEnvironment: ./run gets NOTIFY_SOCKET and not the
+// GOMAXPROCS=1 the lean binary gives itself; a GOMAXPROCS set by the user
+// reaches the service unchanged.
+func TestServiceEnvironment(t *testing.T) {
+	needDebian(t, debSvc)
+	for _, user := range []string{"", "3"} {
+		dir := filepath.Join(t.TempDir(), "svc")
+		writeRun(t, dir, "env > envdump; exec sleep 1000", 0755)
+		s := &sup{t: t, dir: dir, errb: &bytes.Buffer{}, done: make(chan struct{})}
+		s.cmd = exec.Command(ours, dir)
+		s.cmd.Stderr = s.errb
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "GOMAXPROCS=") {
+				s.cmd.Env = append(s.cmd.Env, kv)
+			}
+		}
+		if user != "" {
+			s.cmd.Env = append(s.cmd.Env, "GOMAXPROCS="+user)
+		}
+		if err := s.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { s.cmd.Wait(); close(s.done) }()
+		waitFile(t, filepath.Join(dir, "envdump"), "NOTIFY_SOCKET=@")
+		exec.Command(debSvc, "-dx", dir).Run()
+		if !s.exited(10 * time.Second) {
+			s.cmd.Process.Kill()
+			t.Fatal("no exit")
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "envdump"))
+		env := string(b)
+		if strings.Contains(env, "SVBRIDGE_") {
+			t.Errorf("internal variable leaked:\n%s", env)
+		}
+		if user == "" && strings.Contains(env, "GOMAXPROCS") {
+			t.Errorf("GOMAXPROCS leaked:\n%s", env)
+		}
+		if user != "" && !strings.Contains(env, "GOMAXPROCS="+user+"\n") {
+			t.Errorf("user's GOMAXPROCS lost:\n%s", env)
+		}
+	}
+}
