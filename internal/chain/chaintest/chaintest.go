@@ -1,0 +1,163 @@
+// Package chaintest runs the chain loaders of svbridge next to Debian's
+// daemontools binaries (the oracle) in tests: TestMain builds svbridge once,
+// and Run starts ours or theirs on the same input with a deadline.
+package chaintest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Names are the programs built as symlinks to svbridge.
+var Names = []string{"setuidgid", "envuidgid", "envdir", "softlimit", "setlock", "fghack", "pgrphack"}
+
+// Bin is the directory holding svbridge and the symlinks, set by Main.
+var Bin string
+
+// Main builds ./cmd/svbridge (CGO_ENABLED=0, as packaged) into a directory
+// that any account can read, links Names to it, runs the tests and cleans up.
+func Main(m *testing.M) int {
+	dir, err := build()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaintest:", err)
+		return 1
+	}
+	Bin = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	return code
+}
+
+func build() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Dir(strings.TrimSpace(string(out)))
+	dir, err := os.MkdirTemp("", "chaintest")
+	if err != nil {
+		return "", err
+	}
+	// Readable by everybody: tests run our programs as nobody too.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, b)
+	}
+	for _, n := range Names {
+		if err := os.Symlink("svbridge", filepath.Join(dir, n)); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// Ours is the path of our program name.
+func Ours(name string) string { return filepath.Join(Bin, name) }
+
+// Theirs is the path of Debian's program name; the test is skipped when it
+// is not installed.
+func Theirs(t testing.TB, name string) string {
+	t.Helper()
+	p := "/usr/bin/" + name
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("daemontools' %s is not installed (%v): nothing to compare with", p, err)
+	}
+	return p
+}
+
+// NeedRoot skips the test unless it runs as root.
+func NeedRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (setuid, groups, files other accounts cannot read)")
+	}
+}
+
+// Result is what one run gave.
+type Result struct {
+	Stdout, Stderr string
+	Code           int // exit code, or -1 when killed by a signal
+	Pid            int
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("exit %d\nstdout: %q\nstderr: %q", r.Code, r.Stdout, r.Stderr)
+}
+
+// Cmd describes one run.
+type Cmd struct {
+	Args  []string // Args[0] is the program path
+	Env   []string // the whole environment (nil: empty)
+	Dir   string
+	Attr  *syscall.SysProcAttr
+	Stdin string
+}
+
+// Run runs c with a 10-second deadline and returns what it gave.
+func Run(t testing.TB, c Cmd) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.Args[0], c.Args[1:]...)
+	cmd.Env = c.Env
+	if cmd.Env == nil {
+		cmd.Env = []string{}
+	}
+	cmd.Dir = c.Dir
+	cmd.SysProcAttr = c.Attr
+	cmd.Stdin = strings.NewReader(c.Stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%q did not finish within 10 s", c.Args)
+	}
+	r := Result{Stdout: out.String(), Stderr: errb.String()}
+	if cmd.Process != nil {
+		r.Pid = cmd.Process.Pid
+	}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.Code = ee.ExitCode()
+	default:
+		t.Fatalf("%q: %v", c.Args, err)
+	}
+	return r
+}
+
+// Compare runs name with args through ours and Debian's, with the same
+// environment and directory, and fails the test when exit codes, stdout or
+// stderr differ. It returns our result.
+func Compare(t testing.TB, name string, c Cmd) Result {
+	t.Helper()
+	theirs := Theirs(t, name)
+	c.Args = append([]string{Ours(name)}, c.Args...)
+	ours := Run(t, c)
+	c.Args[0] = theirs
+	want := Run(t, c)
+	if ours.Code != want.Code || ours.Stdout != want.Stdout || ours.Stderr != want.Stderr {
+		t.Errorf("%s %q differs from daemontools'\nours:   %v\ntheirs: %v", name, c.Args[1:], ours, want)
+	}
+	return ours
+}
+
+// Env is a small fixed environment for runs.
+func Env(extra ...string) []string {
+	return append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, extra...)
+}
