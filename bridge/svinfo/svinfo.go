@@ -45,8 +45,16 @@ type Info struct {
 // Up tells whether a process runs (what svstat calls up).
 func (i *Info) Up() bool { return i.Supervised && i.Pid != 0 }
 
-// Down tells whether nothing runs: no pid, and no ./finish running.
-func (i *Info) Down() bool { return i.Supervised && i.Pid == 0 && i.State != state.Finish }
+// Down tells whether nothing runs: no pid, and no ./finish running (a
+// restart waiting for its pause counts as down, as svstat says).
+func (i *Info) Down() bool {
+	return i.Supervised && i.Pid == 0 && (i.State == state.Down || i.State == state.Starting)
+}
+
+func isStatusErr(err error) bool {
+	var e *svctl.Error
+	return errors.As(err, &e) && (e.Op == svctl.OpOpenStatus || e.Op == svctl.OpReadStatus)
+}
 
 // IsReady tells whether the service is up and said it is ready. Under a
 // supervisor that does not track readiness (daemontools' C supervise),
@@ -83,6 +91,11 @@ func Read(dir string, now time.Time) Info {
 			info.State = "unknown"
 			info.Pid = 0
 		}
+		return info
+	case isStatusErr(err):
+		// supervise answers but has not written its status yet.
+		info.Supervised = true
+		info.Error = err.Error()
 		return info
 	default:
 		info.Error = err.Error()

@@ -214,3 +214,25 @@ func TestReadTree(t *testing.T) {
 		t.Fatalf("unsupervised dir: %+v", infos[0])
 	}
 }
+
+// TestSupervisedBeforeStatus: supervise answers on supervise/ok but has not
+// written supervise/status yet: supervised, neither up nor down, and Wait
+// keeps waiting instead of failing.
+func TestSupervisedBeforeStatus(t *testing.T) {
+	d := serviceDir(t, false)
+	fakeSupervised(t, d)
+	info := Read(d, time.Now())
+	if !info.Supervised || info.Up() || info.Down() || info.State != "unknown" {
+		t.Fatalf("before status: %+v", info)
+	}
+	if err := Wait([]string{d}, CondDown, false, 200*time.Millisecond); err != ErrTimeout {
+		t.Fatalf("wait -d before the status exists: %v", err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		status.Write(d, status.Status{When: tai64n.Now(), Want: status.WantDown})
+	}()
+	if err := Wait([]string{d}, CondDown, false, 10*time.Second); err != nil {
+		t.Fatalf("wait -d once the status exists: %v", err)
+	}
+}
