@@ -111,13 +111,15 @@ svb_exit_tree() {
 	done
 }
 
-# svb_wait_svscan_gone: wait up to 10 s for init to stop svscan.
+# svb_wait_svscan_gone: wait up to 10 s for init to stop svscan (found by
+# its argv[0]: the multi-call binary runs as a link named svscan).
 svb_wait_svscan_gone() {
 	i=0
 	while [ $i -lt 100 ]; do
 		found=
-		for c in /proc/[0-9]*/comm; do
-			if [ "$(cat "$c" 2>/dev/null)" = svscan ]; then found=1; break; fi
+		for c in /proc/[0-9]*/cmdline; do
+			a=$(tr '\0' '\n' <"$c" 2>/dev/null | head -n 1)
+			if [ "${a##*/}" = svscan ]; then found=1; break; fi
 		done
 		[ -n "$found" ] || return 0
 		sleep 0.1

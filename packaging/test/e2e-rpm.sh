@@ -46,7 +46,7 @@ check "install: %pre 1, files, %post 1" sh -c "$(declare -f c); H=$H; c sh /mnt/
 check "  svscan.service enabled and active" sh_in 'systemctl is-enabled --quiet svscan.service && systemctl is-active --quiet svscan.service'
 sh_in 'mkdir -p /etc/sv/hello/log && printf "#!/bin/sh\ntrap \"echo svc >>/run/stop-order; exit 0\" TERM\nwhile :; do sleep 1 & wait \$!; done\n" >/etc/sv/hello/run && printf "#!/bin/sh\ntrap \"echo log >>/run/stop-order; exit 0\" TERM\nexec 3<&0\ncat <&3 >/dev/null & c=\$!\nwhile kill -0 \$c 2>/dev/null; do wait \$c; done\necho log >>/run/stop-order\n" >/etc/sv/hello/log/run && chmod +x /etc/sv/hello/run /etc/sv/hello/log/run && update-service --add /etc/sv/hello >/dev/null'
 check "  a service comes up" until_ok 15 sh_in 'svstat /etc/service/hello /etc/service/hello/log | grep -c ": up (pid" | grep -qx 2'
-snap() { sh_in 'echo $(systemctl show -P MainPID svscan) $(pgrep -x supervise | sort -n) $(svstat /etc/service/hello /etc/service/hello/log | sed "s/ [0-9]* seconds.*//")'; }
+snap() { sh_in "$PROCS"'echo $(systemctl show -P MainPID svscan) $(procs supervise) $(svstat /etc/service/hello /etc/service/hello/log | sed "s/ [0-9]* seconds.*//")'; }
 before=$(snap)
 check "upgrade: new %pre 2, files, new %post 2, old %preun 1, old %postun 1" sh -c "
 	$(declare -f c); H=$H
@@ -65,6 +65,6 @@ check "erase: %preun 0, files removed, %postun 0" sh -c "
 	c sh /mnt/share/new/POSTUN 0" >"$SDH_STATE_DIR/erase.log" 2>&1
 check "  hello stopped before its logger" sh_in '[ "$(tr "\n" " " </run/stop-order)" = "svc log " ]'
 check "  svscan.service inactive, disabled, unknown to systemd" sh_in '! systemctl is-active --quiet svscan.service && ! test -L /etc/systemd/system/multi-user.target.wants/svscan.service && ! systemctl list-unit-files svscan.service | grep -q svscan'
-check "  no svscan or supervise left" sh_in '! pgrep -x svscan && ! pgrep -x supervise' >/dev/null
+check "  no svscan or supervise left" sh_in "$PROCS"'[ -z "$(procs svscan)$(procs supervise)" ]'
 check "  the admin's service dir stays" c test -x /etc/sv/hello/run
 summary e2e-rpm

@@ -72,10 +72,10 @@ alldown() { ! c svstat "$@" 2>/dev/null | grep -q ': up (pid'; }
 pidof_svc() { c svstat "$1" 2>/dev/null | sed -n 's/.*: up (pid \([0-9]*\)).*/\1/p'; }
 # snapshot: the pids of svscan, of every supervise and of every service
 snapshot() {
-	sh_in 'echo svscan $(systemctl show -P MainPID svscan); for p in $(pgrep -x supervise | sort -n); do echo supervise $p $(tr "\0" " " </proc/$p/cmdline); done; svstat /etc/service/*/ /etc/service/*/log/ | sed "s/ [0-9]* seconds.*//"'
+	sh_in "$PROCS"'echo svscan $(systemctl show -P MainPID svscan); for p in $(procs supervise); do echo supervise $p $(tr "\0" " " </proc/$p/cmdline); done; svstat /etc/service/*/ /etc/service/*/log/ | sed "s/ [0-9]* seconds.*//"'
 }
 stop_order() { [ "$(c cat /run/stop-order 2>/dev/null | tr '\n' ' ')" = "svc log " ]; }
-noproc() { ! c pgrep -x "$1" >/dev/null; }
+noproc() { sh_in "$PROCS"'[ -z "$(procs '"$1"')" ]'; }
 
 echo "== systemd: install, services, upgrade, remove, purge"
 check "container boots" boot || { summary "e2e-systemd"; exit 1; }
@@ -134,7 +134,7 @@ c rm -f /run/stop-order
 check "apt-get remove svbridge" c apt-get remove -y svbridge >"$SDH_STATE_DIR/remove.log" 2>&1
 check "  hello stopped before its logger" stop_order
 check "  svscan.service inactive" sh_in '! systemctl is-active --quiet svscan.service'
-check "  no svscan, supervise or service left" sh_in '! pgrep -x svscan && ! pgrep -x supervise && ! pgrep -fx "sleep 100000"' >/dev/null
+check "  no svscan, supervise or service left" sh_in "$PROCS"'[ -z "$(procs svscan)$(procs supervise)" ] && ! pgrep -fx "sleep 100000"' >/dev/null
 check "  the admin's service dirs stay" c test -x /etc/sv/hello/run -a -L /etc/service/hello -a -x /etc/service/plain/run
 
 echo "-- purge"
@@ -158,7 +158,7 @@ if [ -n "$debian" ]; then
 	check "  daemontools and daemontools-run removed" sh_in '! dpkg-query -W -f "\${Status}" daemontools daemontools-run 2>/dev/null | grep -q "install ok installed"'
 	check "  daemontools-run.service gone, svscan.service active" sh_in '! systemctl is-active --quiet daemontools-run.service && systemctl is-active --quiet svscan.service'
 	check "  hello and plain up under svbridge" until_ok 15 up /etc/service/hello /etc/service/hello/log /etc/service/plain /etc/service/plain/log
-	check "  svscan is svbridge's, its supervise are svbridge's" sh_in '[ "$(readlink -f /proc/$(systemctl show -P MainPID svscan)/exe)" = /usr/bin/svbridge ] && for p in $(pgrep -x supervise); do [ "$(readlink -f /proc/$p/exe)" = /usr/bin/supervise ] || exit 1; done'
+	check "  svscan is svbridge's, its supervise are svbridge's" sh_in "$PROCS"'[ "$(readlink /proc/$(systemctl show -P MainPID svscan)/exe)" = /usr/bin/svbridge ] && [ -n "$(procs supervise)" ] && for p in $(procs supervise); do [ "$(readlink /proc/$p/exe)" = /usr/bin/supervise ] || exit 1; done'
 	new_pid=$(pidof_svc /etc/service/hello)
 	note "hello's pid: $old_pid under Debian, $new_pid after the takeover (restarted: daemontools-run's prerm stops its unit, which kills its cgroup)"
 	check "  update-service --list still knows hello" sh_in 'update-service --list hello | grep -qx "hello -> /etc/sv/hello"'

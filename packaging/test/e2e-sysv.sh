@@ -52,14 +52,14 @@ trap 'halt; rm -rf "$state"' EXIT
 
 lines() { c grep -c "$1" /etc/inittab; }
 up() { c svstat "$@" 2>/dev/null | grep -q ': up (pid'; }
-running() { c pgrep -x "$1" >/dev/null; }
+running() { sh_in "$PROCS"'[ -n "$(procs '"$1"')" ]'; }
 
 echo "== SysV init: install, inittab entry, services, remove, purge"
 check "sysvinit container boots (runlevel 2)" boot || { summary "e2e-sysv"; exit 1; }
 check "PID 1 is sysvinit, no systemd" sh_in 'dpkg-query -W -f "\${Status}" sysvinit-core | grep -q "install ok installed" && [ "$(cat /proc/1/comm)" = init ] && [ ! -d /run/systemd/system ] && ! [ -e /lib/systemd/systemd ]'
 check "dpkg -i" c dpkg -i "$DEB" >"$state/install.log" 2>&1 || cat "$state/install.log"
 check "  the SV line is in /etc/inittab, between markers, once" sh_in '[ $(grep -c "^SV:123456:respawn:/usr/bin/svscanboot /etc/service$" /etc/inittab) = 1 ] && [ $(grep -c "^#-- svbridge begin$" /etc/inittab) = 1 ] && [ $(grep -c "^#-- svbridge end$" /etc/inittab) = 1 ]'
-check "  init q: init runs svscanboot and svscan" until_ok 10 sh_in 'pgrep -x svscanboot >/dev/null || pgrep -f "^/usr/bin/svscanboot" >/dev/null; pgrep -x svscan >/dev/null'
+check "  init q: init runs svscanboot and svscan" until_ok 10 sh_in "$PROCS"'[ -n "$(procs svscanboot)" ] && [ -n "$(procs svscan)" ]'
 check "  svscan's errors go to readproctitle (the classic pipeline)" until_ok 10 running readproctitle
 sh_in 'mkdir -p /etc/sv/hello/log && printf "#!/bin/sh\ntrap \"echo svc >>/run/stop-order; exit 0\" TERM\nwhile :; do sleep 1 & wait \$!; done\n" >/etc/sv/hello/run && printf "#!/bin/sh\ntrap \"echo log >>/run/stop-order; echo term \$\$ \$(cut -d\" \" -f1 /proc/uptime) >>/run/log-events; exit 0\" TERM\necho start \$\$ \$PPID \$(cut -d\" \" -f1 /proc/uptime) >>/run/log-events\nexec 3<&0\ncat <&3 >/dev/null & c=\$!\nwhile kill -0 \$c 2>/dev/null; do wait \$c; done\necho log >>/run/stop-order; echo eof \$\$ \$(cut -d\" \" -f1 /proc/uptime) >>/run/log-events\n" >/etc/sv/hello/log/run && chmod +x /etc/sv/hello/run /etc/sv/hello/log/run'
 check "update-service --add /etc/sv/hello" sh_in 'update-service --add /etc/sv/hello >/dev/null'
@@ -76,7 +76,7 @@ check "dpkg -r svbridge" c dpkg -r svbridge >"$state/remove.log" 2>&1 || cat "$s
 # logger reads EOF at once: a second "log" line after the first is that.
 check "  hello stopped before its logger" sh_in '[ "$(head -n 2 /run/stop-order | tr "\n" " ")" = "svc log " ]' || { note "stop order: $(c cat /run/stop-order | tr '\n' ' '); logger events: $(c cat /run/log-events | tr '\n' ' ')"; cat "$state/ps-before-remove.txt"; c ps -eo pid,ppid,pgid,sid,args; cat "$state/remove.log"; }
 check "  the SV lines are gone from /etc/inittab" sh_in '! grep -q -e "^SV:" -e "svbridge" /etc/inittab'
-check "  no svscanboot, svscan, supervise left" until_ok 10 sh_in '! pgrep -x svscan && ! pgrep -x supervise && ! pgrep -x readproctitle' >/dev/null
+check "  no svscanboot, svscan, supervise left" until_ok 10 sh_in "$PROCS"'[ -z "$(procs svscanboot)$(procs svscan)$(procs supervise)$(procs readproctitle)" ]'
 check "dpkg -P svbridge" c dpkg -P svbridge >"$state/purge.log" 2>&1 || cat "$state/purge.log"
 check "  /etc/inittab has no svbridge line, the admin's dirs stay" sh_in '! grep -q svbridge /etc/inittab && [ -x /etc/sv/hello/run ] && [ -L /etc/service/hello ]'
 halt

@@ -31,3 +31,7 @@ until_ok() {
 	done
 	return 1
 }
+# PROCS is shell code for inside a container: "procs NAME" lists the pids
+# whose argv[0] is NAME or ends in /NAME (comm is not reliable: supervise
+# re-executes itself, and multi-call programs are links).
+PROCS='procs() { for d in /proc/[0-9]*; do a=$(tr "\0" "\n" <$d/cmdline 2>/dev/null | head -n 1); [ "${a##*/}" = "$1" ] && echo ${d#/proc/}; done | sort -n; }; '
