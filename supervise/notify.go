@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,8 +25,6 @@ const (
 	maxStatusText = 512
 )
 
-var notifySeq atomic.Uint64
-
 type notifySocket struct {
 	s    *Supervisor
 	f    *os.File
@@ -44,12 +41,24 @@ func newNotifySocket(s *Supervisor) (*notifySocket, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := "@svbridge/supervise/" + strconv.Itoa(os.Getpid()) + "/" + strconv.FormatUint(notifySeq.Add(1), 10)
-	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: name}); err != nil {
+	// An empty name asks Linux to pick a unique abstract address
+	// ("autobind", e.g. @0001f): short, and no counter shared between the
+	// supervisors of one process.
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{}); err != nil {
 		syscall.Close(fd)
 		return nil, err
 	}
-	return &notifySocket{s: s, f: os.NewFile(uintptr(fd), name), name: name}, nil
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	ua, ok := sa.(*syscall.SockaddrUnix)
+	if !ok || len(ua.Name) < 2 || ua.Name[0] != '@' {
+		syscall.Close(fd)
+		return nil, syscall.EAFNOSUPPORT
+	}
+	return &notifySocket{s: s, f: os.NewFile(uintptr(fd), ua.Name), name: ua.Name}, nil
 }
 
 func (n *notifySocket) close() { n.f.Close() }

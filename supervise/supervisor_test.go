@@ -419,6 +419,8 @@ func TestNotifySocket(t *testing.T) {
 	if n := strings.Count(s.log.String(), "flooded"); n != 1 {
 		t.Fatalf("%d flood warnings:\n%s", n, s.log)
 	}
+	// status.json is written before the event is delivered: wait for it
+	waitFor(t, "down event", func() bool { return s.obs.count(EventDown) == 1 })
 	kinds := s.obs.kinds()
 	for _, k := range []EventKind{EventStarted, EventStatus, EventReady, EventWantedDown, EventExited, EventDown} {
 		if s.obs.count(k) == 0 {
@@ -444,9 +446,7 @@ func TestNotificationFD(t *testing.T) {
 	f.Write([]byte("\n"))
 	f.Close()
 	s.wait("ready", func(st *state.Status) bool { return st.Ready })
-	if s.obs.count(EventReady) != 1 {
-		t.Fatalf("events %v", s.obs.kinds())
-	}
+	waitFor(t, "ready event", func() bool { return s.obs.count(EventReady) == 1 })
 }
 
 func TestNotificationFDBad(t *testing.T) {
