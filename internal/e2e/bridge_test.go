@@ -374,8 +374,18 @@ func TestSystemdBridge(t *testing.T) {
 	})
 
 	t.Run("ReloadOnSIGHUP", func(t *testing.T) {
+		// systemd logs every notification it gets at debug level.
+		c.MustSh(t, "systemd-analyze log-level debug")
+		defer c.Sh("systemd-analyze log-level info")
+		pid := show(t, c, "MainPID")
+		since := strings.TrimSpace(c.MustSh(t, "date +%s.%N"))
 		c.MustSh(t, "systemctl kill -s HUP --kill-whom=main svtest.service")
-		// RELOADING=1 then READY=1: back to active, not stuck in reloading.
+		q := "journalctl --no-pager -o cat -u svtest.service --since @" + since + " | grep 'notification message from PID " + pid + "'"
+		out := c.Eventually(t, "RELOADING=1 then READY=1", 15*time.Second, q, func(s string) bool {
+			r := strings.Index(s, "RELOADING=1, MONOTONIC_USEC=")
+			return r >= 0 && strings.Contains(s[r:], "READY=1")
+		})
+		t.Logf("notifications around SIGHUP:\n%s", out)
 		c.Eventually(t, "active after reload", 15*time.Second, "systemctl show -P ActiveState svtest.service",
 			func(s string) bool { return strings.TrimSpace(s) == "active" })
 	})
@@ -399,7 +409,13 @@ func TestSystemdBridge(t *testing.T) {
 	})
 
 	t.Run("Stop", func(t *testing.T) {
+		c.MustSh(t, "systemd-analyze log-level debug")
+		defer c.Sh("systemd-analyze log-level info")
+		pid := show(t, c, "MainPID")
+		since := strings.TrimSpace(c.MustSh(t, "date +%s.%N"))
 		c.MustSh(t, "systemctl stop svtest.service")
+		c.Eventually(t, "STOPPING=1", 10*time.Second, "journalctl --no-pager -o cat -u svtest.service --since @"+since+
+			" | grep 'notification message from PID "+pid+" (STOPPING=1)'", nil)
 		if st := show(t, c, "Result"); st != "success" {
 			t.Errorf("Result after stop: %q", st)
 		}
