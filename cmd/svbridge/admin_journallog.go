@@ -25,6 +25,9 @@ journald's socket cannot be opened or stdin fails, 100 usage.`,
 			if prio < 0 || prio > 7 {
 				return errors.New("journal-log: -p must be 0..7")
 			}
+			// Our stderr is likely a journald stream: when journald stops,
+			// a warning there must fail, not kill us with a line in hand.
+			journal.KeepWritesAlive()
 			c, err := journal.NewConn(journal.SocketPath, true)
 			if err != nil {
 				cli.Message(e.Stderr, "svbridge journal-log", "fatal", "unable to open a socket: ", err)
