@@ -21,9 +21,10 @@ func Main(e *cli.Env) int {
 	if !ok {
 		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unknown account ", account)
 	}
+	// GID first: the original's order, which shows in the environment's.
 	env := chain.Edit(e.Environment(), []string{
-		"UID=" + strconv.Itoa(uid),
 		"GID=" + strconv.Itoa(gid),
+		"UID=" + strconv.Itoa(uid),
 	})
 	return chain.Run(e, prog, e.Args[2:], env)
 }
