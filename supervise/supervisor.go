@@ -258,6 +258,15 @@ func (s *Supervisor) readControl() {
 func (s *Supervisor) apply(acts []Action) {
 	// Step reuses its slice: copy what is left before stepping again.
 	queue := append([]Action(nil), acts...)
+	// Announcements are coalesced: the files are written once before the
+	// next event is delivered (an observer reading them sees the new
+	// state) and once at the end.
+	dirty := false
+	defer func() {
+		if dirty {
+			s.announce()
+		}
+	}()
 	for len(queue) > 0 {
 		a := queue[0]
 		queue = queue[1:]
@@ -276,8 +285,12 @@ func (s *Supervisor) apply(acts []Action) {
 		case ActCancelTimer:
 			s.stopTimer(a.Timer)
 		case ActAnnounce:
-			s.announce()
+			dirty = true
 		case ActEmit:
+			if dirty {
+				dirty = false
+				s.announce()
+			}
 			if a.Event.Kind == EventExited && s.readyPipe != nil {
 				s.readyPipe.Close()
 				s.readyPipe = nil
