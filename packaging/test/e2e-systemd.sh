@@ -158,7 +158,8 @@ if [ -n "$debian" ]; then
 	check "  daemontools and daemontools-run removed" sh_in '! dpkg-query -W -f "\${Status}" daemontools daemontools-run 2>/dev/null | grep -q "install ok installed"'
 	check "  daemontools-run.service gone, svscan.service active" sh_in '! systemctl is-active --quiet daemontools-run.service && systemctl is-active --quiet svscan.service'
 	check "  hello and plain up under svbridge" until_ok 15 up /etc/service/hello /etc/service/hello/log /etc/service/plain /etc/service/plain/log
-	check "  svscan is svbridge's, its supervise are svbridge's" sh_in "$PROCS"'[ "$(readlink /proc/$(systemctl show -P MainPID svscan)/exe)" = /usr/bin/svbridge ] && [ -n "$(procs supervise)" ] && for p in $(procs supervise); do [ "$(readlink /proc/$p/exe)" = /usr/bin/supervise ] || exit 1; done'
+	check "  svscan is svbridge's, its supervise are svbridge's" sh_in "$PROCS"'[ "$(readlink /proc/$(systemctl show -P MainPID svscan)/exe)" = /usr/bin/svbridge ] && [ -n "$(procs supervise)" ] && dpkg -S /usr/bin/supervise | grep -q "^svbridge:" && for p in $(procs supervise); do [ "$(readlink /proc/$p/exe)" = /usr/bin/supervise ] || exit 1; done'
+	check "  no process of Debian's (deleted) binaries left" sh_in '! ls -l /proc/[0-9]*/exe 2>/dev/null | grep -q "(deleted)"'
 	new_pid=$(pidof_svc /etc/service/hello)
 	note "hello's pid: $old_pid under Debian, $new_pid after the takeover (restarted: daemontools-run's prerm stops its unit, which kills its cgroup)"
 	check "  update-service --list still knows hello" sh_in 'update-service --list hello | grep -qx "hello -> /etc/sv/hello"'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# packaging/test/e2e-sysv.sh PKG.deb
+# packaging/test/e2e-sysv.sh PKG.deb [DEBIAN_DEBS_DIR]
 #
 # The SysV path: boots a Debian container whose PID 1 is sysvinit (no
 # systemd; rootfs from sysv-rootfs.sh, booted with systemd-nspawn --boot),
@@ -7,17 +7,20 @@
 # between markers once, that init (after "init q") runs svscanboot and the
 # services come up, that a reinstall does not add a second line, that removal
 # stops services before loggers and removes the line, and purge leaves none.
+# With DEBIAN_DEBS_DIR (Debian's daemontools and daemontools-run .debs), a
+# second boot checks the takeover of a running Debian SysV installation.
 # Needs root. Prints "N passed, N failed" and exits non-zero on failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
-[ $# -ge 1 ] || { echo "usage: $0 PKG.deb" >&2; exit 100; }
-deb=$1
+[ $# -ge 1 ] || { echo "usage: $0 PKG.deb [DEBIAN_DEBS_DIR]" >&2; exit 100; }
+deb=$1 debian=${2:-}
 cache=${SVB_SYSV_CACHE:-/var/cache/svbridge-sysv}
 state=$(mktemp -d /tmp/svbridge-sysv.XXXXXX)
 mkdir -p "$state/share"
 cp "$deb" "$state/share/"
+[ -z "$debian" ] || cp "$debian"/*.deb "$state/share/"
 DEB=/mnt/share/$(basename "$deb")
 nspawn= leader=
 
@@ -80,4 +83,23 @@ check "  no svscanboot, svscan, supervise left" until_ok 10 sh_in "$PROCS"'[ -z 
 check "dpkg -P svbridge" c dpkg -P svbridge >"$state/purge.log" 2>&1 || cat "$state/purge.log"
 check "  /etc/inittab has no svbridge line, the admin's dirs stay" sh_in '! grep -q svbridge /etc/inittab && [ -x /etc/sv/hello/run ] && [ -L /etc/service/hello ]'
 halt
+
+if [ -n "$debian" ]; then
+	echo "== SysV: takeover of a running Debian daemontools + daemontools-run"
+	check "sysvinit container boots" boot || { summary "e2e-sysv"; exit 1; }
+	check "dpkg -i Debian's daemontools daemontools-run" sh_in 'dpkg -i /mnt/share/daemontools_*.deb /mnt/share/daemontools-run_*.deb' >"$state/debian.log" 2>&1
+	check "  their SV line is in /etc/inittab, init runs their svscanboot" until_ok 10 sh_in 'grep -q "^#-- daemontools-run begin" /etc/inittab && [ -n "$(for d in /proc/[0-9]*; do [ "$(readlink $d/exe)" = /usr/bin/svscan ] && echo y; done)" ]'
+	sh_in 'mkdir -p /etc/sv/hello && printf "#!/bin/sh\nexec sleep 100000\n" >/etc/sv/hello/run && chmod +x /etc/sv/hello/run && update-service --add /etc/sv/hello >/dev/null'
+	check "  hello up under Debian's supervise" until_ok 15 up /etc/service/hello
+	old_pid=$(c svstat /etc/service/hello | sed -n 's/.*(pid \([0-9]*\)).*/\1/p')
+	# apt removes the conflicting pair (plain dpkg -i would need --auto-deconfigure)
+	check "apt-get install svbridge over it" c apt-get install -y "$DEB" >"$state/takeover.log" 2>&1 || cat "$state/takeover.log"
+	check "  daemontools and daemontools-run removed" sh_in '! dpkg-query -W -f "\${Status}\n" daemontools daemontools-run 2>/dev/null | grep -q "install ok installed"'
+	check "  one SV line, ours; theirs gone" sh_in '[ $(grep -c "^SV:" /etc/inittab) = 1 ] && grep -q "^#-- svbridge begin$" /etc/inittab && ! grep -q daemontools-run /etc/inittab'
+	check "  hello up under svbridge's supervise" until_ok 15 sh_in "$PROCS"'svstat /etc/service/hello | grep -q ": up (pid" && dpkg -S /usr/bin/supervise | grep -q "^svbridge:" && for p in $(procs supervise); do [ "$(readlink /proc/$p/exe)" = /usr/bin/supervise ] || exit 1; done && [ -n "$(procs supervise)" ]'
+	new_pid=$(c svstat /etc/service/hello | sed -n 's/.*(pid \([0-9]*\)).*/\1/p')
+	note "hello's pid: $old_pid under Debian, $new_pid after the takeover (daemontools-run's postrm sends svc -dx to every service)"
+	check "  no process of Debian's binaries left" sh_in '! ls -l /proc/[0-9]*/exe 2>/dev/null | grep -q "(deleted)"'
+	halt
+fi
 summary "e2e-sysv"
