@@ -27,6 +27,10 @@ mkdir -p /srv/sv/logged/log
 printf '#!/bin/sh\nexec svbridge journal-log logged-via-log\n' >/srv/sv/logged/log/run
 chmod 755 /srv/sv/logged/log/run
 mk crash 'echo crash-run; exit 3'
+mk ticker 'i=0; while :; do echo "tick $i"; i=$((i+1)); sleep 0.2; done'
+mkdir -p /srv/sv/ticker/log
+printf '#!/bin/sh\nexec svbridge journal-log ticker\n' >/srv/sv/ticker/log/run
+chmod 755 /srv/sv/ticker/log/run
 touch /srv/sv/crash/down
 mk ready 'exec notifyd ready 1.5'
 mk s6 'exec notifyd fd 3'
@@ -171,7 +175,7 @@ func TestSystemdBridge(t *testing.T) {
 			t.Fatalf("ActiveState after start: %q", st)
 		}
 		// READY waits until each supervise answers: none is "not supervised".
-		if txt := show(t, c, "StatusText"); !regexp.MustCompile(`^7 services: \d+ up, \d+ down`).MatchString(txt) ||
+		if txt := show(t, c, "StatusText"); !regexp.MustCompile(`^8 services: \d+ up, \d+ down`).MatchString(txt) ||
 			strings.Contains(txt, "not supervised") {
 			t.Fatalf("StatusText right after start: %q", txt)
 		}
@@ -183,10 +187,10 @@ func TestSystemdBridge(t *testing.T) {
 	})
 
 	t.Run("StatusTextFollowsTree", func(t *testing.T) {
-		got := statusTextMatchesTree(t, c, "steady", func(s string) bool { return strings.HasPrefix(s, "7 services: 6 up, 1 down") })
+		got := statusTextMatchesTree(t, c, "steady", func(s string) bool { return strings.HasPrefix(s, "8 services: 7 up, 1 down") })
 		t.Logf("StatusText: %q", got)
 		c.MustSh(t, "svc -d /srv/sv/web")
-		got = statusTextMatchesTree(t, c, "after svc -d web", func(s string) bool { return strings.HasPrefix(s, "7 services: 5 up, 2 down") })
+		got = statusTextMatchesTree(t, c, "after svc -d web", func(s string) bool { return strings.HasPrefix(s, "8 services: 6 up, 2 down") })
 		t.Logf("StatusText after svc -d web: %q", got)
 	})
 
@@ -358,6 +362,27 @@ func TestSystemdBridge(t *testing.T) {
 		}
 		if during < 3 {
 			t.Errorf("%d exits of the outage reached the journal, want >= 3", during)
+		}
+		// journal-log (a log/run) waited and lost no line: the ticks are
+		// consecutive across the outage, and go on after it.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			es := journalEntries(t, c, "-t ticker")
+			var lastAt int64
+			for i, e := range es {
+				if e["MESSAGE"] != "tick "+strconv.Itoa(i) {
+					t.Fatalf("entry %d is %q: a line was lost or reordered", i, e["MESSAGE"])
+				}
+				lastAt, _ = strconv.ParseInt(e["__REALTIME_TIMESTAMP"], 10, 64)
+			}
+			if lastAt > restarted+1000000 {
+				t.Logf("%d consecutive ticks across the outage", len(es))
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no ticks after journald came back (%d ticks)", len(es))
+			}
+			time.Sleep(300 * time.Millisecond)
 		}
 		waitEntries(t, c, "entries after journald is back", "SVC_NAME=crash SVC_EVENT=exited", func(es []entry) bool { return len(es) > before+2 })
 		if st := show(t, c, "ActiveState"); st != "active" {
