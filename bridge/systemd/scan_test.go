@@ -276,10 +276,11 @@ func TestReadyWaitsForSupervise(t *testing.T) {
 	defer s.Close()
 	cmd := exec.Command("/usr/bin/supervise", d)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	time.AfterFunc(300*time.Millisecond, func() { cmd.Start() })
+	started := make(chan error, 1)
+	time.AfterFunc(300*time.Millisecond, func() { started <- cmd.Start() })
 	t.Cleanup(func() {
 		exec.Command("/usr/bin/svc", "-dx", d).Run()
-		if cmd.Process != nil {
+		if err := <-started; err == nil {
 			ch := make(chan struct{})
 			go func() { cmd.Wait(); close(ch) }()
 			select {
