@@ -26,9 +26,9 @@ type Error struct {
 // Message is the original's wording, without the program name.
 func (e *Error) Message() string {
 	if e.Missing {
-		return "option requires an argument -- " + string(e.Char)
+		return "option requires an argument -- " + string([]byte{e.Char})
 	}
-	return "illegal option -- " + string(e.Char)
+	return "illegal option -- " + string([]byte{e.Char})
 }
 
 // Print writes "PROG: message" as the original does, PROG being the last

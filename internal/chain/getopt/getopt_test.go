@@ -44,7 +44,8 @@ func TestMessages(t *testing.T) {
 	var b strings.Builder
 	(&Error{Char: 'q'}).Print(&b, "/usr/bin/setlock")
 	(&Error{Char: 'o', Missing: true}).Print(&b, "softlimit")
-	want := "setlock: illegal option -- q\nsoftlimit: option requires an argument -- o\n"
+	(&Error{Char: 0xe1}).Print(&b, "x")
+	want := "setlock: illegal option -- q\nsoftlimit: option requires an argument -- o\nx: illegal option -- \xe1\n"
 	if b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}

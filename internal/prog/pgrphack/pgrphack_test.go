@@ -48,3 +48,25 @@ func TestAlreadyLeader(t *testing.T) {
 		t.Errorf("as a group leader: pid pgrp sid %q", r.Stdout)
 	}
 }
+
+// TestIgnoredSignals: SIGHUP and SIGINT ignored by the caller stay ignored
+// in the child, as with the original. (Other ignored signals do not: the Go
+// runtime replaces them with its handlers at start-up; see README.)
+func TestIgnoredSignals(t *testing.T) {
+	theirs := chaintest.Theirs(t, "pgrphack")
+	mask := func(prog string) uint64 {
+		r := chaintest.Run(t, chaintest.Cmd{Args: []string{"/bin/sh", "-c", "trap '' HUP INT; exec " + prog + " /bin/grep SigIgn /proc/self/status"}, Env: chaintest.Env()})
+		f := strings.Fields(r.Stdout)
+		if len(f) != 2 {
+			t.Fatalf("%s: %v", prog, r)
+		}
+		m, err := strconv.ParseUint(f[1], 16, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m & (1<<(syscall.SIGHUP-1) | 1<<(syscall.SIGINT-1))
+	}
+	if a, b := mask(chaintest.Ours("pgrphack")), mask(theirs); a != b || a != 3 {
+		t.Errorf("ignored HUP/INT in the child: ours %b, theirs %b", a, b)
+	}
+}
