@@ -339,3 +339,15 @@ func FuzzMachine(f *testing.F) {
 		}
 	})
 }
+
+func TestMachineExitWhilePending(t *testing.T) {
+	m := NewMachine(true, t0)
+	runSteps(t, m, []step{
+		{Input{Kind: InBoot}, 0, "announce spawn"},
+		{Input{Kind: InRunFailed}, 0, "announce emit(exited) announce emit(restarting) announce set(restart,1s)"},
+		{ctl('x'), 100 * time.Millisecond, "announce cancel(restart) exit"},
+	})
+	if !m.Done() {
+		t.Fatal("not done")
+	}
+}

@@ -88,3 +88,45 @@ func TestStartFailure(t *testing.T) {
 		t.Fatalf("after close: %v", err)
 	}
 }
+
+func TestOrphanAndRegister(t *testing.T) {
+	r := New()
+	defer r.Close()
+	orphans := make(chan int, 1)
+	r.SetOrphan(func(pid int, _ syscall.WaitStatus) { orphans <- pid })
+	var orphan int
+	r.Do(func(register func(int, Func)) {
+		var err error
+		orphan, err = syscall.ForkExec("/bin/true", []string{"true"}, attr())
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	select {
+	case pid := <-orphans:
+		if pid != orphan {
+			t.Fatalf("orphan %d, started %d", pid, orphan)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("orphan not reported")
+	}
+	got := make(chan int, 1)
+	var pid int
+	r.Do(func(register func(int, Func)) {
+		var err error
+		pid, err = syscall.ForkExec("/bin/true", []string{"true"}, attr())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		register(pid, func(p int, _ syscall.WaitStatus) { got <- p })
+	})
+	select {
+	case p := <-got:
+		if p != pid {
+			t.Fatalf("got %d want %d", p, pid)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("registered child not reported")
+	}
+}

@@ -527,3 +527,42 @@ func TestServiceEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// ctxSwitches sums the context switches of every thread of pid.
+func ctxSwitches(t *testing.T, pid int) int {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("no tasks for %d: %v", pid, err)
+	}
+	n := 0
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "ctxt_switches:") {
+				var v int
+				fmt.Sscan(strings.TrimSpace(line[strings.IndexByte(line, ':')+1:]), &v)
+				n += v
+			}
+		}
+	}
+	return n
+}
+
+// TestIdleNoWakeups: once the service is up and nothing happens, supervise
+// does not run at all (no tickers, no hourly wake-up as daemontools has).
+func TestIdleNoWakeups(t *testing.T) {
+	needDebian(t, debSvstat, debSvc)
+	dir := filepath.Join(t.TempDir(), "svc")
+	writeRun(t, dir, "exec sleep 1000", 0755)
+	s := startSup(t, ours, "", dir)
+	// The 1 s "up" timer has fired by 2 s; then the runtime settles (its
+	// scavenger and sysmon go to sleep after start-up).
+	waitStat(t, dir, `up \(pid \d+\) ([2-9]|\d\d+) seconds`)
+	time.Sleep(time.Second)
+	before := ctxSwitches(t, s.cmd.Process.Pid)
+	time.Sleep(3 * time.Second) // the measurement window
+	if d := ctxSwitches(t, s.cmd.Process.Pid) - before; d != 0 {
+		t.Fatalf("%d context switches in 3 s of idleness", d)
+	}
+}
