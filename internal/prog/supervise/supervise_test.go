@@ -566,3 +566,24 @@ func TestIdleNoWakeups(t *testing.T) {
 		t.Fatalf("%d context switches in 3 s of idleness", d)
 	}
 }
+
+// TestControlRegularFileEmpty: daemontools keeps running (spinning on the
+// file); ours keeps running too, says so once, and svc works afterwards.
+func TestControlRegularFileEmpty(t *testing.T) {
+	needDebian(t, debSvc, debSvstat)
+	dir := filepath.Join(t.TempDir(), "svc")
+	writeRun(t, dir, "exec sleep 1000", 0755)
+	os.Mkdir(filepath.Join(dir, "supervise"), 0700)
+	os.WriteFile(filepath.Join(dir, "supervise", "control"), nil, 0600)
+	s := startSup(t, ours, "", dir)
+	waitStat(t, dir, `up \(pid \d+\) \d+ seconds`)
+	svc(t, "-d", dir)
+	waitStat(t, dir, `down \d+ seconds, normally up`)
+	svc(t, "-x", dir)
+	if !s.exited(10 * time.Second) {
+		t.Fatal("no exit after svc -x")
+	}
+	if got := s.errb.String(); got != "supervise: warning: "+dir+"/supervise/control is not a FIFO: replacing it\n" {
+		t.Fatalf("stderr %q", got)
+	}
+}
