@@ -21,7 +21,7 @@ cache=${SDH_CACHE:-/var/cache/sdh}
 share=$SDH_STATE_DIR/share
 c() { "$H/in-systemd.sh" "$@"; }
 sh_in() { c sh -c "$1"; }
-trap '"$H/stop-systemd.sh" >/dev/null 2>&1' EXIT
+trap '"$H/stop-systemd.sh" >/dev/null 2>&1; rm -rf "$SDH_STATE_DIR"' EXIT
 
 # stage PKG NAME: files as a tarball and the four scriptlets into the share dir
 stage() {

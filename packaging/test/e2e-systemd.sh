@@ -31,7 +31,9 @@ boot() {
 	[ -z "$debian" ] || cp "$debian"/*.deb "$SDH_STATE_DIR/share/"
 }
 halt() { "$H/stop-systemd.sh" "$artifacts/journal-$1.txt" >/dev/null 2>&1 || true; }
-trap 'halt exit' EXIT
+# the state dir (with the saved journals) is kept when a check failed or
+# ARTIFACTS is set
+trap 'halt exit; [ "$fail" -ne 0 ] || [ -n "${ARTIFACTS:-}" ] || rm -rf "$SDH_STATE_DIR"' EXIT
 OLD=/mnt/share/$(basename "$old")
 NEW=/mnt/share/$(basename "$new")
 newver=$(dpkg-deb -f "$new" Version)
