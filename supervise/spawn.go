@@ -15,10 +15,10 @@ import (
 // Files in the service directory that turn on the extras. Each is off
 // unless its file exists.
 const (
-	FileTimeoutKill    = "timeout-kill"    // ms: after svc -d's TERM, KILL if still running
-	FileTimeoutFinish  = "timeout-finish"  // ms: ./finish is KILLed after this (default 5000)
-	FileKillPG         = "killpg"          // ./run leads its own session; signals go to its group
-	FileNotificationFD = "notification-fd" // s6 readiness: the fd on which ./run writes a newline
+	FileTimeoutKill    = svdir.TimeoutKill
+	FileTimeoutFinish  = svdir.TimeoutFinish
+	FileKillPG         = svdir.KillPG
+	FileNotificationFD = svdir.NotificationFD
 )
 
 // DefaultFinishLimit is how long ./finish may run without timeout-finish.

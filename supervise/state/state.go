@@ -12,10 +12,12 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/svbridge/svbridge/supervise/svdir"
 )
 
 // File is the name of the JSON status file inside the service directory.
-const File = "supervise/status.json"
+const File = svdir.StatusJSON
 
 // State values.
 const (

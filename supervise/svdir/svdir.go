@@ -17,3 +17,13 @@ const (
 	Status    = "supervise/status"
 	StatusNew = "supervise/status.new"
 )
+
+// Optional files that turn on supervise's extras (each off unless present).
+const (
+	TimeoutKill    = "timeout-kill"    // ms: after svc -d's TERM, KILL if ./run is still there
+	TimeoutFinish  = "timeout-finish"  // ms: ./finish is KILLed after this (default 5000)
+	KillPG         = "killpg"          // ./run leads its own process group; signals go to the group
+	NotificationFD = "notification-fd" // s6 readiness: the fd on which ./run writes a newline
+
+	StatusJSON = "supervise/status.json" // supervise's machine-readable status (package supervise/state)
+)
