@@ -587,3 +587,49 @@ func TestControlRegularFileEmpty(t *testing.T) {
 		t.Fatalf("stderr %q", got)
 	}
 }
+
+// TestFilesLikeDebian: the names, types and modes of everything in
+// supervise/ are the same as Debian's supervise creates (plus our
+// status.json), and status is 18 bytes.
+func TestFilesLikeDebian(t *testing.T) {
+	needDebian(t, debSvc, debSvstat)
+	listing := func(dir string) map[string]string {
+		ents, err := os.ReadDir(filepath.Join(dir, "supervise"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, e := range ents {
+			fi, err := e.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			desc := fi.Mode().String()
+			if fi.Mode().IsRegular() {
+				desc += fmt.Sprintf(" %d bytes", fi.Size())
+			}
+			m[e.Name()] = desc
+		}
+		fi, _ := os.Stat(filepath.Join(dir, "supervise"))
+		m["."] = fi.Mode().String()
+		return m
+	}
+	var got [2]map[string]string
+	for i, prog := range []string{debSupervise, ours} {
+		dir := filepath.Join(t.TempDir(), "svc")
+		writeRun(t, dir, "exec sleep 1000", 0755)
+		startSup(t, prog, "", dir)
+		waitStat(t, dir, `up \(pid \d+\) \d+ seconds`)
+		got[i] = listing(dir)
+	}
+	if got[1]["status.json"] == "" {
+		t.Fatal("no status.json")
+	}
+	delete(got[1], "status.json")
+	if fmt.Sprint(got[0]) != fmt.Sprint(got[1]) {
+		t.Fatalf("daemontools %v\nours        %v", got[0], got[1])
+	}
+	if got[1]["status"] != "-rw-r--r-- 18 bytes" {
+		t.Fatalf("status %q", got[1]["status"])
+	}
+}
