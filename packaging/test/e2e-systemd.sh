@@ -145,6 +145,10 @@ check "  no unit file, no enablement link" sh_in '! test -e /usr/lib/systemd/sys
 check "  systemd knows no svscan.service" sh_in '! systemctl list-unit-files svscan.service | grep -q svscan'
 check "  /var/lib/supervise removed" sh_in '! test -e /var/lib/supervise'
 check "  the admin's service dirs stay" c test -x /etc/sv/hello/run -a -x /etc/service/plain/run -a -L /etc/service/hello
+
+echo "-- install again after the purge"
+check "apt-get install NEW" c apt-get install -y "$NEW" >"$SDH_STATE_DIR/reinstall.log" 2>&1
+check "  hello (its supervise link into /var/lib/supervise was left dangling) and plain up" until_ok 15 up /etc/service/hello /etc/service/hello/log /etc/service/plain /etc/service/plain/log
 halt main
 
 if [ -n "$debian" ]; then
