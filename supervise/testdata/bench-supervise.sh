@@ -7,13 +7,15 @@
 # N services of each kind (default 50) run "exec sleep 100000"; when all are
 # up (svstat), PSS is summed from /proc/PID/smaps_rollup; then context
 # switches of every supervise thread are counted over IDLE_SECONDS
-# (default 10) with nothing happening. Needs /usr/bin/supervise, svc, svstat.
+# (default 10) with nothing happening. Last, the time from exec'ing
+# supervise to ./run running (median of 21 starts of each, in ms).
+# Needs /usr/bin/supervise, svc, svstat.
 set -eu
 N=${1:-50}
 IDLE=${2:-10}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
-trap 'for d in "$work"/o* "$work"/d*; do svc -dx "$d" 2>/dev/null || :; done; sleep 1.5; rm -rf "$work"' EXIT
+trap 'for d in "$work"/o* "$work"/d* "$work"/lat*; do svc -dx "$d" 2>/dev/null || :; done; sleep 1.5; rm -rf "$work"' EXIT
 CGO_ENABLED=0 go build -o "$work/bin/" "$root/cmd/supervise"
 
 i=0
@@ -66,6 +68,27 @@ sleep "$IDLE"
 co=$(($(ctx "$work/ours.pids") - co))
 cd0=$(($(ctx "$work/deb.pids") - cd0))
 
+startup() { # $1 = supervise binary, $2 = tag; prints the median in microseconds
+	k=0
+	: > "$work/lat.$2"
+	while [ $k -lt 21 ]; do
+		k=$((k + 1))
+		d="$work/lat$2$k"
+		mkdir "$d"
+		printf '#!/bin/sh\ndate +%%s%%N > started\nexec sleep 100000\n' > "$d/run"
+		chmod +x "$d/run"
+		t0=$(date +%s%N)
+		"$1" "$d" &
+		while [ ! -s "$d/started" ]; do :; done
+		echo $((($(cat "$d/started") - t0) / 1000)) >> "$work/lat.$2"
+		svc -dx "$d"
+	done
+	sort -n "$work/lat.$2" | sed -n 11p
+}
+lo=$(startup "$work/bin/supervise" o)
+ld=$(startup /usr/bin/supervise d)
+
 echo "services: $N each"
 echo "PSS per supervise: ours $((po / N)) kB, daemontools $((pd / N)) kB, ratio $(echo "scale=2; $po / $pd" | bc)"
 echo "idle wake-ups in ${IDLE}s (all supervise processes): ours $co, daemontools $cd0"
+echo "exec to ./run running (median): ours ${lo} us, daemontools ${ld} us, ratio $(echo "scale=2; $lo / $ld" | bc)"
