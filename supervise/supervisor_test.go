@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
@@ -525,5 +527,61 @@ func TestSecondSupervisorLocked(t *testing.T) {
 	_, err := New(Config{Dir: dir, Reaper: testReaper, Log: &syncBuf{}})
 	if err == nil || err.Error() != "unable to acquire "+dir+"/supervise/lock: temporary failure" {
 		t.Fatalf("second supervisor: %v", err)
+	}
+}
+
+// TestChildDescriptors: ./run inherits only 0, 1, 2 (and the
+// notification-fd when asked): no lock, FIFO, socket or pipe leaks.
+func TestChildDescriptors(t *testing.T) {
+	// What this test process got from its parent without close-on-exec
+	// (before any supervisor runs) is inherited, as with daemontools.
+	inherited := map[string]bool{}
+	own, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range own {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && fl&unix.FD_CLOEXEC == 0 {
+			inherited[e.Name()] = true
+		}
+	}
+	for _, nfd := range []string{"", "7"} {
+		wantSet := map[string]bool{"0": true, "1": true, "2": true}
+		for fd := range inherited {
+			wantSet[fd] = true
+		}
+		if nfd != "" {
+			wantSet[nfd] = true
+		}
+		files := map[string]string{}
+		if nfd != "" {
+			files["notification-fd"] = nfd
+		}
+		s := start(t, newService(t, hang, files))
+		st := s.wait("up", func(st *state.Status) bool { return st.Pid != 0 })
+		var fds []string
+		waitFor(t, "exec of sleep", func() bool {
+			exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", st.Pid))
+			return strings.HasSuffix(exe, "/sleep")
+		})
+		ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", st.Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			fds = append(fds, e.Name())
+		}
+		var wantList []string
+		for _, e := range ents {
+			if wantSet[e.Name()] {
+				wantList = append(wantList, e.Name())
+			}
+		}
+		want := fmt.Sprint(wantList)
+		if len(wantList) != len(fds) || (nfd != "" && !strings.Contains(fmt.Sprint(fds), " "+nfd)) {
+			t.Fatalf("notification-fd %q: run has fds %v, want %s", nfd, fds, want)
+		}
+		s.exit()
 	}
 }
