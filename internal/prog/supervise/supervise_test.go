@@ -633,3 +633,51 @@ func TestFilesLikeDebian(t *testing.T) {
 		t.Fatalf("status %q", got[1]["status"])
 	}
 }
+
+// TestUnderDebianSvscan: Debian's svscan runs our supervise (first in
+// PATH) for a service and its logger, joined by svscan's pipe.
+func TestUnderDebianSvscan(t *testing.T) {
+	needDebian(t, debSvc, debSvstat, "/usr/bin/svscan")
+	root := t.TempDir()
+	a := filepath.Join(root, "a")
+	writeRun(t, a, "echo hello from a; exec sleep 1000", 0755)
+	writeRun(t, filepath.Join(a, "log"), "exec cat > captured", 0755)
+	cmd := exec.Command("/usr/bin/svscan", root)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(ours)+":"+os.Getenv("PATH"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill() // svscan leaves its supervise children running
+		cmd.Wait()
+		exec.Command(debSvc, "-dx", a, filepath.Join(a, "log")).Run()
+		deadline := time.Now().Add(10 * time.Second)
+		for svok(a) == 0 || svok(filepath.Join(a, "log")) == 0 {
+			if time.Now().After(deadline) {
+				t.Error("supervise still running after svc -dx")
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	waitStat(t, a, `up \(pid \d+\) \d+ seconds`)
+	waitStat(t, filepath.Join(a, "log"), `up \(pid \d+\) \d+ seconds`)
+	waitFile(t, filepath.Join(a, "log", "captured"), "hello from a\n")
+	// the supervise running is ours: it writes status.json
+	if _, err := os.Stat(filepath.Join(a, "supervise", "status.json")); err != nil {
+		t.Fatalf("not our supervise: %v", err)
+	}
+	// restarting the service keeps the pipe to the logger
+	svc(t, "-t", a)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(filepath.Join(a, "log", "captured"))
+		if strings.Count(string(b), "hello from a\n") >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second line not logged: %q", b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
