@@ -21,10 +21,14 @@ func main() {
 	// P keeps one set of allocation caches: about 200 kB less per
 	// supervise than calling runtime.GOMAXPROCS(1) after start-up (which
 	// is too late). So when GOMAXPROCS is not set, run ourselves again
-	// with it; if that fails, go on as we are.
+	// with it; if that fails, go on as we are. The re-exec goes through
+	// the binary's own path, not /proc/self/exe, so that ps, pgrep and
+	// killall still see the process as "supervise".
 	if os.Getenv("GOMAXPROCS") == "" && os.Getenv(mark) == "" {
-		env := append(os.Environ(), "GOMAXPROCS=1", mark+"=1")
-		syscall.Exec("/proc/self/exe", os.Args, env)
+		if self, err := os.Executable(); err == nil {
+			env := append(os.Environ(), "GOMAXPROCS=1", mark+"=1")
+			syscall.Exec(self, os.Args, env)
+		}
 	}
 	e := cli.OS()
 	if os.Getenv(mark) != "" {
