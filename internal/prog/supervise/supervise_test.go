@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/testbin"
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
@@ -26,27 +27,8 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	tmp, err := os.MkdirTemp("", "supervise-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
-		os.Exit(1)
-	}
-	build := exec.Command("go", "build", "-o", tmp+"/", "./cmd/supervise")
-	build.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	ours = filepath.Join(tmp, "supervise")
-	code := m.Run()
-	os.RemoveAll(tmp)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, []string{"./cmd/supervise"}, nil,
+		func(dir string) { ours = filepath.Join(dir, "supervise") }))
 }
 
 func needDebian(t *testing.T, bins ...string) {
@@ -468,12 +450,12 @@ func TestLockAgainstDebian(t *testing.T) {
 // TestLeanBinaryDeps: the lean supervise must stay free of cobra and
 // go-systemd (its memory per service depends on it).
 func TestLeanBinaryDeps(t *testing.T) {
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	root, err := testbin.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("go", "list", "-deps", "./cmd/supervise")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	cmd.Dir = root
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatal(err)
@@ -516,7 +498,7 @@ func TestServiceEnvironment(t *testing.T) {
 		}
 		b, _ := os.ReadFile(filepath.Join(dir, "envdump"))
 		env := string(b)
-		if strings.Contains(env, "SVBRIDGE_") {
+		if strings.Contains(env, "SVBRIDGE_SUPERVISE_REEXEC") {
 			t.Errorf("internal variable leaked:\n%s", env)
 		}
 		if user == "" && strings.Contains(env, "GOMAXPROCS") {
