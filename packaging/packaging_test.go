@@ -13,28 +13,28 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/svbridge/svbridge/internal/testbin"
 )
 
 func moduleRoot(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	root, err := testbin.Root()
 	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
+		t.Fatal(err)
 	}
-	return filepath.Dir(strings.TrimSpace(string(out)))
+	return root
 }
 
 // programs runs "svbridge --help" and returns the names listed in its
 // group of daemontools programs (and update-service).
-func programs(t *testing.T, root string) []string {
+func programs(t *testing.T) []string {
 	t.Helper()
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+"/", "./cmd/svbridge")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, cleanup, err := testbin.Build([]string{"./cmd/svbridge"})
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(cleanup)
 	out, err := exec.Command(bin+"/svbridge", "--help").Output()
 	if err != nil {
 		t.Fatalf("svbridge --help: %v", err)
@@ -62,7 +62,7 @@ func programs(t *testing.T, root string) []string {
 
 func TestEveryProgramIsPackaged(t *testing.T) {
 	root := moduleRoot(t)
-	names := programs(t, root)
+	names := programs(t)
 	cfg, err := os.ReadFile(filepath.Join(root, "nfpm.yaml"))
 	if err != nil {
 		t.Fatal(err)

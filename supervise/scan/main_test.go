@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/testbin"
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
@@ -27,40 +28,8 @@ func TestMain(m *testing.M) {
 	if h := os.Getenv(helperEnv); h != "" {
 		os.Exit(runHelper(h))
 	}
-	dir, err := os.MkdirTemp("", "scantest-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := 1
-	if err := build(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "building the binaries:", err)
-	} else {
-		binDir = dir
-		code = m.Run()
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func build(dir string) error {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return err
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/...")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%v: %s", err, b)
-	}
-	for _, p := range []string{"svscan", "svc", "svok", "svstat", "multilog"} {
-		if err := os.Symlink("svbridge", filepath.Join(dir, p)); err != nil {
-			return err
-		}
-	}
-	return nil
+	os.Exit(testbin.Main(m, []string{"./cmd/..."}, []string{"svscan", "svc", "svok", "svstat", "multilog"},
+		func(dir string) { binDir = dir }))
 }
 
 // runHelper is the body of the helper processes services use.

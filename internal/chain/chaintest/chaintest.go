@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/svbridge/svbridge/internal/testbin"
 )
 
 // Names are the programs built as symlinks to svbridge.
@@ -26,43 +28,7 @@ var Bin string
 // Main builds ./cmd/svbridge (CGO_ENABLED=0, as packaged) into a directory
 // that any account can read, links Names to it, runs the tests and cleans up.
 func Main(m *testing.M) int {
-	dir, err := build()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "chaintest:", err)
-		return 1
-	}
-	Bin = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	return code
-}
-
-func build() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	dir, err := os.MkdirTemp("", "chaintest")
-	if err != nil {
-		return "", err
-	}
-	// Readable by everybody: tests run our programs as nobody too.
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return "", err
-	}
-	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, b)
-	}
-	for _, n := range Names {
-		if err := os.Symlink("svbridge", filepath.Join(dir, n)); err != nil {
-			return "", err
-		}
-	}
-	return dir, nil
+	return testbin.Main(m, []string{"./cmd/svbridge"}, Names, func(dir string) { Bin = dir })
 }
 
 // Ours is the path of our program name.

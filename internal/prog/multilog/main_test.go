@@ -14,39 +14,15 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/testbin"
 )
 
 // binDir holds svbridge built once, with multilog etc. linked to it.
 var binDir string
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		gomod, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
-			return 1
-		}
-		root := filepath.Dir(strings.TrimSpace(string(gomod)))
-		dir, err := os.MkdirTemp("", "mltest")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
-		cmd.Dir = root
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build:", err)
-			return 1
-		}
-		for _, p := range []string{"multilog", "tai64n", "tai64nlocal", "readproctitle"} {
-			os.Symlink("svbridge", filepath.Join(dir, p))
-		}
-		binDir = dir
-		return m.Run()
-	}()
-	os.Exit(code)
+	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"multilog", "tai64n", "tai64nlocal", "readproctitle"},
+		func(dir string) { binDir = dir }))
 }
 
 func ours(name string) string { return filepath.Join(binDir, name) }

@@ -2,7 +2,6 @@ package readproctitle
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/testbin"
 )
 
 func TestUsage(t *testing.T) {
@@ -90,28 +90,8 @@ func TestCmdline(t *testing.T) {
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		gomod, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
-			return 1
-		}
-		dir, err := os.MkdirTemp("", "readproctitletest")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
-		cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "build: %v %s", err, out)
-			return 1
-		}
-		binary = filepath.Join(dir, "readproctitle")
-		os.Symlink("svbridge", binary)
-		return m.Run()
-	}())
+	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"readproctitle"},
+		func(dir string) { binary = filepath.Join(dir, "readproctitle") }))
 }
 
 func build(*testing.T) string { return binary }

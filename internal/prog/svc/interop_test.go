@@ -8,7 +8,6 @@ package svc
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/tai64n"
+	"github.com/svbridge/svbridge/internal/testbin"
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
@@ -37,32 +37,8 @@ func testMain(m *testing.M) int {
 		// A fuzz worker runs only FuzzParse, which needs no binaries.
 		return m.Run()
 	}
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
-		fmt.Fprintln(os.Stderr, "cannot find the module root:", err)
-		return 1
-	}
-	tmp, err := os.MkdirTemp("", "svc-interop-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(tmp)
-	build := exec.Command("go", "build", "-o", tmp+"/", "./cmd/...")
-	build.Dir = filepath.Dir(string(bytes.TrimSpace(gomod)))
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/...: %v\n%s", err, out)
-		return 1
-	}
-	for _, p := range []string{"svc", "svok", "svstat"} {
-		if err := os.Symlink("svbridge", filepath.Join(tmp, p)); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-	}
-	binDir = tmp
-	return m.Run()
+	return testbin.Main(m, []string{"./cmd/..."}, []string{"svc", "svok", "svstat"},
+		func(dir string) { binDir = dir })
 }
 
 type tools struct{ name, svc, svok, svstat string }

@@ -2,7 +2,6 @@ package tai64nlocal
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/tai64n"
+	"github.com/svbridge/svbridge/internal/testbin"
 )
 
 func convert(in string, loc *time.Location, chunk int) string {
@@ -81,28 +81,8 @@ func TestSameAsOriginal(t *testing.T) {
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		gomod, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "go env GOMOD:", err)
-			return 1
-		}
-		dir, err := os.MkdirTemp("", "tai64nlocaltest")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/svbridge")
-		cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "build: %v %s", err, out)
-			return 1
-		}
-		binary = filepath.Join(dir, "tai64nlocal")
-		os.Symlink("svbridge", binary)
-		return m.Run()
-	}())
+	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"tai64nlocal"},
+		func(dir string) { binary = filepath.Join(dir, "tai64nlocal") }))
 }
 
 func build(*testing.T) string { return binary }
