@@ -220,9 +220,9 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		if cat != 0 {
 			syscall.Kill(cat, syscall.SIGKILL)
 		}
-		waitFor(t, 5*time.Second, "the logger's supervise gone", func() bool { return !alive(logger) && (cat == 0 || !alive(cat)) })
+		waitFor(t, 10*time.Second, "the logger's supervise gone", func() bool { return !alive(logger) && (cat == 0 || !alive(cat)) })
 		p.signal(syscall.SIGHUP)
-		waitFor(t, 5*time.Second, "a new supervise for a/log", func() bool {
+		waitFor(t, 10*time.Second, "a new supervise for a/log", func() bool {
 			pid := p.supervisors()["a/log"]
 			return pid != 0 && pid != logger
 		})
@@ -245,9 +245,13 @@ func TestSIGHUPRescans(t *testing.T) {
 		waitFor(t, 10*time.Second, "supervise a", func() bool { return p.supervisors()["a"] != 0 })
 		old := p.supervisors()["a"]
 		syscall.Kill(old, syscall.SIGKILL)
-		waitFor(t, 5*time.Second, "supervise a gone", func() bool { return p.supervisors()["a"] == 0 })
+		// Gone means dead to waitid (a zombie or reaped), not merely no
+		// longer showing its command line: an exiting process loses that
+		// before it becomes a zombie, and a SIGHUP in between would find
+		// it still running.
+		waitFor(t, 10*time.Second, "supervise a gone", func() bool { return !alive(old) })
 		p.signal(syscall.SIGHUP)
-		waitFor(t, 5*time.Second, "supervise a back after SIGHUP", func() bool {
+		waitFor(t, 10*time.Second, "supervise a back after SIGHUP", func() bool {
 			pid := p.supervisors()["a"]
 			return pid != 0 && pid != old
 		})
