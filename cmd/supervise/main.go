@@ -1,22 +1,43 @@
-// Command supervise is the lean supervise binary: the same engine as
-// "svbridge supervise", without cobra or go-systemd, to keep the memory of
-// one process per service low.
+// Command supervise is the lean binary: the same engine as "svbridge
+// supervise", without cobra or go-systemd, to keep the memory of one process
+// per service low. Run under the name svc, svok or svstat (the packages link
+// those names here), it is that program instead: scripts call them in loops,
+// and this binary starts faster than the multi-call svbridge, which links
+// cobra and every other program.
+//
+// Only argv[0] picks the program: "supervise svc" supervises a directory
+// named svc, as it always has.
 package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/prog/supervise"
+	"github.com/svbridge/svbridge/internal/prog/svc"
+	"github.com/svbridge/svbridge/internal/prog/svok"
+	"github.com/svbridge/svbridge/internal/prog/svstat"
 )
+
+// clients are the programs besides supervise that this binary runs when
+// invoked under their name.
+var clients = map[string]cli.Main{
+	"svc":    svc.Main,
+	"svok":   svok.Main,
+	"svstat": svstat.Main,
+}
 
 // mark tells the re-executed process that GOMAXPROCS=1 was set by us, so
 // that it can take both variables out of the services' environment.
 const mark = "SVBRIDGE_SUPERVISE_REEXEC"
 
 func main() {
+	if m, ok := clients[filepath.Base(os.Args[0])]; ok {
+		os.Exit(m(cli.OS()))
+	}
 	// One service needs no parallelism, and a runtime that starts with one
 	// P keeps one set of allocation caches: about 200 kB less per
 	// supervise than calling runtime.GOMAXPROCS(1) after start-up (which

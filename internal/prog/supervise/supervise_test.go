@@ -448,7 +448,9 @@ func TestLockAgainstDebian(t *testing.T) {
 }
 
 // TestLeanBinaryDeps: the lean supervise must stay free of cobra and
-// go-systemd (its memory per service depends on it).
+// go-systemd (its memory per service depends on it), and of the packages
+// whose start-up cost made svc and svstat slow in the multi-call binary
+// (net, text/template, regexp): the packages link svc, svok and svstat to it.
 func TestLeanBinaryDeps(t *testing.T) {
 	root, err := testbin.Root()
 	if err != nil {
@@ -461,7 +463,8 @@ func TestLeanBinaryDeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		if strings.HasPrefix(dep, "github.com/spf13/") || strings.HasPrefix(dep, "github.com/coreos/go-systemd") {
+		if strings.HasPrefix(dep, "github.com/spf13/") || strings.HasPrefix(dep, "github.com/coreos/go-systemd") ||
+			dep == "net" || dep == "text/template" || dep == "regexp" {
 			t.Errorf("cmd/supervise depends on %s", dep)
 		}
 	}

@@ -124,19 +124,21 @@ func (r *driveRig) svc(args ...string) {
 func (r *driveRig) svstat(want string) {
 	r.t.Helper()
 	d := run(r.t, r.root, debian.svstat, "s")
-	g := run(r.t, r.root, ours().svstat, "s")
-	if d.code != 0 || g.code != 0 || !sameModuloSeconds(d.stdout, g.stdout) || d.stderr+g.stderr != "" {
-		r.t.Fatalf("svstat differs:\ndebian %+v\nours   %+v", d, g)
-	}
-	re := "^" + strings.ReplaceAll(regexp.QuoteMeta(want), "N", `\d+`) + "\n$"
-	if !regexp.MustCompile(re).MatchString(g.stdout) {
-		r.t.Fatalf("svstat %q, want %q", g.stdout, want)
+	re := regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(want), "N", `\d+`) + "\n$")
+	for _, o := range bothOurs() {
+		g := run(r.t, r.root, o.svstat, "s")
+		if d.code != 0 || g.code != 0 || !sameModuloSeconds(d.stdout, g.stdout) || d.stderr+g.stderr != "" {
+			r.t.Fatalf("svstat differs:\ndebian %+v\n%s %+v", d, o.name, g)
+		}
+		if !re.MatchString(g.stdout) {
+			r.t.Fatalf("%s svstat %q, want %q", o.name, g.stdout, want)
+		}
 	}
 }
 
 func (r *driveRig) svok(want int) {
 	r.t.Helper()
-	for _, tl := range []tools{debian, ours()} {
+	for _, tl := range append([]tools{debian}, bothOurs()...) {
 		if res := run(r.t, r.root, tl.svok, "s"); res.code != want || res.stderr != "" {
 			r.t.Fatalf("%s svok: %+v, want exit %d", tl.name, res, want)
 		}
@@ -215,7 +217,7 @@ func exercise(t *testing.T, r *driveRig, extra bool) {
 	}
 	r.svok(100)
 	r.svstat("s: supervise not running")
-	for _, tl := range []tools{debian, ours()} {
+	for _, tl := range append([]tools{debian}, bothOurs()...) {
 		res := run(t, r.root, tl.svc, "-u", "s")
 		if res.code != 0 || res.stderr != "svc: warning: unable to control s: supervise not running\n" {
 			t.Fatalf("%s svc after exit: %+v", tl.name, res)
@@ -225,26 +227,23 @@ func exercise(t *testing.T, r *driveRig, extra bool) {
 
 func TestOurToolsDriveDebianSupervise(t *testing.T) {
 	needDebian(t)
-	exercise(t, startRig(t, "/usr/bin/supervise", ours()), false)
-}
-
-// ourSupervise skips the test while cmd/supervise is still a placeholder.
-func ourSupervise(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(binDir, "supervise")
-	out, _ := exec.Command(p).CombinedOutput()
-	if strings.Contains(string(out), "not implemented") {
-		t.Skip("our supervise is not implemented yet")
+	for _, o := range bothOurs() {
+		t.Run(o.name, func(t *testing.T) {
+			exercise(t, startRig(t, "/usr/bin/supervise", o), false)
+		})
 	}
-	return p
 }
 
 func TestDebianToolsDriveOurSupervise(t *testing.T) {
 	needDebian(t)
-	exercise(t, startRig(t, ourSupervise(t), debian), false)
+	exercise(t, startRig(t, filepath.Join(binDir, "supervise"), debian), false)
 }
 
 func TestOurToolsDriveOurSupervise(t *testing.T) {
 	needDebian(t) // svstat is compared with Debian's at every step
-	exercise(t, startRig(t, ourSupervise(t), ours()), true)
+	for _, o := range bothOurs() {
+		t.Run(o.name, func(t *testing.T) {
+			exercise(t, startRig(t, filepath.Join(binDir, "supervise"), o), true)
+		})
+	}
 }

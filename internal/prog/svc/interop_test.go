@@ -23,8 +23,9 @@ import (
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
-// binDir holds svbridge, supervise and the svc, svok, svstat symlinks built
-// by TestMain.
+// binDir holds svbridge, supervise and the svc, svok, svstat symlinks to
+// svbridge built by TestMain; binDir/lean holds svc, svok and svstat linked
+// to the lean supervise binary, as the packages install them.
 var binDir string
 
 func TestMain(m *testing.M) {
@@ -38,16 +39,37 @@ func testMain(m *testing.M) int {
 		return m.Run()
 	}
 	return testbin.Main(m, []string{"./cmd/..."}, []string{"svc", "svok", "svstat"},
-		func(dir string) { binDir = dir })
+		func(dir string) {
+			binDir = dir
+			lean := filepath.Join(dir, "lean")
+			if err := os.Mkdir(lean, 0o755); err != nil {
+				panic(err)
+			}
+			for _, n := range []string{"svc", "svok", "svstat"} {
+				if err := os.Symlink("../supervise", filepath.Join(lean, n)); err != nil {
+					panic(err)
+				}
+			}
+		})
 }
 
 type tools struct{ name, svc, svok, svstat string }
 
 var debian = tools{"debian", "/usr/bin/svc", "/usr/bin/svok", "/usr/bin/svstat"}
 
+// ours are our svc, svok and svstat as links to the multi-call svbridge.
 func ours() tools {
 	return tools{"ours", filepath.Join(binDir, "svc"), filepath.Join(binDir, "svok"), filepath.Join(binDir, "svstat")}
 }
+
+// oursLean are the same programs as links to the lean supervise binary.
+func oursLean() tools {
+	d := filepath.Join(binDir, "lean")
+	return tools{"ours (lean binary)", filepath.Join(d, "svc"), filepath.Join(d, "svok"), filepath.Join(d, "svstat")}
+}
+
+// bothOurs are both builds of our programs, each to be compared with Debian's.
+func bothOurs() []tools { return []tools{ours(), oursLean()} }
 
 func needDebian(t *testing.T) {
 	t.Helper()
@@ -236,38 +258,39 @@ func TestBadInputsMatchDebian(t *testing.T) {
 		{"svstat", "d", "-x", "d"},
 		{"svstat"},
 	}
-	o := ours()
 	path := func(tl tools, prog string) string {
 		return map[string]string{"svc": tl.svc, "svok": tl.svok, "svstat": tl.svstat}[prog]
 	}
-	for _, in := range badInputs {
-		for _, c := range commands {
-			var res [2]result
-			var ctl [2]string
-			for i, tl := range []tools{debian, o} {
-				root := t.TempDir()
-				in.setup(t, filepath.Join(root, "d"))
-				res[i] = run(t, root, path(tl, c[0]), c[1:]...)
-				// Only a regular control file is read: a FIFO would block.
-				cp := filepath.Join(root, "d", "supervise", "control")
-				if fi, err := os.Lstat(cp); err == nil && fi.Mode().IsRegular() {
-					b, _ := os.ReadFile(cp)
-					ctl[i] = string(b)
+	for _, o := range bothOurs() {
+		for _, in := range badInputs {
+			for _, c := range commands {
+				var res [2]result
+				var ctl [2]string
+				for i, tl := range []tools{debian, o} {
+					root := t.TempDir()
+					in.setup(t, filepath.Join(root, "d"))
+					res[i] = run(t, root, path(tl, c[0]), c[1:]...)
+					// Only a regular control file is read: a FIFO would block.
+					cp := filepath.Join(root, "d", "supervise", "control")
+					if fi, err := os.Lstat(cp); err == nil && fi.Mode().IsRegular() {
+						b, _ := os.ReadFile(cp)
+						ctl[i] = string(b)
+					}
 				}
-			}
-			d, g := res[0], res[1]
-			if in.readErr != "" && c[0] == "svstat" && len(c) > 1 {
-				fixed := zeroStatusRE.ReplaceAllString(d.stdout, "d: unable to read supervise/status: "+in.readErr)
-				if fixed == d.stdout {
-					t.Errorf("%s: %q: the original no longer misreads: %q", in.name, c, d.stdout)
+				d, g := res[0], res[1]
+				if in.readErr != "" && c[0] == "svstat" && len(c) > 1 {
+					fixed := zeroStatusRE.ReplaceAllString(d.stdout, "d: unable to read supervise/status: "+in.readErr)
+					if fixed == d.stdout {
+						t.Errorf("%s: %q: the original no longer misreads: %q", in.name, c, d.stdout)
+					}
+					d.stdout = fixed
 				}
-				d.stdout = fixed
-			}
-			same := d.code == g.code && d.stderr == g.stderr && ctl[0] == ctl[1] &&
-				(d.stdout == g.stdout || c[0] == "svstat" && sameModuloSeconds(d.stdout, g.stdout))
-			if !same {
-				t.Errorf("%s: %q:\ndebian %d %q %q control %q\nours   %d %q %q control %q",
-					in.name, c, d.code, d.stdout, d.stderr, ctl[0], g.code, g.stdout, g.stderr, ctl[1])
+				same := d.code == g.code && d.stderr == g.stderr && ctl[0] == ctl[1] &&
+					(d.stdout == g.stdout || c[0] == "svstat" && sameModuloSeconds(d.stdout, g.stdout))
+				if !same {
+					t.Errorf("%s: %s: %q:\ndebian %d %q %q control %q\nours   %d %q %q control %q",
+						o.name, in.name, c, d.code, d.stdout, d.stderr, ctl[0], g.code, g.stdout, g.stderr, ctl[1])
+				}
 			}
 		}
 	}
@@ -327,13 +350,14 @@ func TestPermissionsMatchDebian(t *testing.T) {
 		}
 		return result{code, out.String(), errb.String()}
 	}
-	o := ours()
-	for _, dir := range []string{"noenter", "nosearch"} {
-		for _, c := range [][]string{{debian.svc, o.svc, "-u"}, {debian.svok, o.svok}, {debian.svstat, o.svstat}} {
-			args := append(c[2:], dir)
-			d, g := asNobody(c[0], args...), asNobody(c[1], args...)
-			if d != g || !strings.Contains(d.stdout+d.stderr, "access denied") {
-				t.Errorf("%s %q:\ndebian %+v\nours   %+v", filepath.Base(c[0]), args, d, g)
+	for _, o := range bothOurs() {
+		for _, dir := range []string{"noenter", "nosearch"} {
+			for _, c := range [][]string{{debian.svc, o.svc, "-u"}, {debian.svok, o.svok}, {debian.svstat, o.svstat}} {
+				args := append(c[2:], dir)
+				d, g := asNobody(c[0], args...), asNobody(c[1], args...)
+				if d != g || !strings.Contains(d.stdout+d.stderr, "access denied") {
+					t.Errorf("%s: %s %q:\ndebian %+v\nours   %+v", o.name, filepath.Base(c[0]), args, d, g)
+				}
 			}
 		}
 	}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svbridge/svbridge/internal/testbin"
+)
+
+// TestArgv0PicksTheProgram: under the names svc, svok and svstat the lean
+// binary is those programs; under any other name it is supervise, even when
+// the service dir is named after one of them.
+func TestArgv0PicksTheProgram(t *testing.T) {
+	bin, cleanup, err := testbin.Build([]string{"./cmd/supervise"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	for _, n := range []string{"svc", "svok", "svstat"} {
+		if err := os.Symlink("supervise", filepath.Join(bin, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "svc") // "supervise svc" must not run svc
+	os.Mkdir(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\necho started >>started\nexec sleep 100\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sup := exec.Command(filepath.Join(bin, "supervise"), "svc")
+	sup.Dir = root
+	if err := sup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- sup.Wait() }()
+	t.Cleanup(func() { sup.Process.Kill(); <-exited })
+
+	run := func(prog string, args ...string) (string, int) {
+		cmd := exec.Command(filepath.Join(bin, prog), args...)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return string(out), ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%s: %v", prog, err)
+		}
+		return string(out), 0
+	}
+	up := regexp.MustCompile(`^svc: up \(pid [0-9]+\) [0-9]+ seconds\n$`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, code := run("svstat", "svc")
+		if code == 0 && up.MatchString(out) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("svstat svc: %d %q, want up", code, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "started")); err != nil || string(b) != "started\n" {
+		t.Fatalf("run was not started once by supervise: %q %v", b, err)
+	}
+	if out, code := run("svok", "svc"); code != 0 || out != "" {
+		t.Fatalf("svok: %d %q", code, out)
+	}
+	if out, code := run("svok", "nonexistent"); code != 111 || !strings.HasPrefix(out, "svok: fatal: unable to chdir to nonexistent: ") {
+		t.Fatalf("svok nonexistent: %d %q", code, out)
+	}
+	if out, code := run("svc", "-Z", "svc"); code != 100 || !strings.HasPrefix(out, "svc: illegal option -- Z\n") {
+		t.Fatalf("svc -Z: %d %q", code, out)
+	}
+	if out, code := run("svc", "-dx", "svc"); code != 0 || out != "" {
+		t.Fatalf("svc -dx: %d %q", code, out)
+	}
+	select {
+	case err := <-exited:
+		exited <- err
+	case <-time.After(10 * time.Second):
+		t.Fatal("supervise did not exit after svc -dx")
+	}
+}
