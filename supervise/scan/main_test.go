@@ -260,6 +260,14 @@ func alive(pid int) bool {
 	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
 }
 
+// reaped reports whether pid has left the process table, which for a
+// supervise means svscan's reaper has collected it: a scan from then on sees
+// it dead. A zombie is not enough: the leader of a multi-threaded process
+// (any Go supervise) shows as a zombie while its other threads still exit,
+// and waitid does not report it until they have, so a SIGHUP in between
+// finds the supervise still running.
+func reaped(pid int) bool { return syscall.Kill(pid, 0) == syscall.ESRCH }
+
 // waitFor polls cond until it holds or d passes.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -220,7 +220,7 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		if cat != 0 {
 			syscall.Kill(cat, syscall.SIGKILL)
 		}
-		waitFor(t, 10*time.Second, "the logger's supervise gone", func() bool { return !alive(logger) && (cat == 0 || !alive(cat)) })
+		waitFor(t, 10*time.Second, "the logger's supervise gone", func() bool { return reaped(logger) && (cat == 0 || !alive(cat)) })
 		p.signal(syscall.SIGHUP)
 		waitFor(t, 10*time.Second, "a new supervise for a/log", func() bool {
 			pid := p.supervisors()["a/log"]
@@ -245,11 +245,10 @@ func TestSIGHUPRescans(t *testing.T) {
 		waitFor(t, 10*time.Second, "supervise a", func() bool { return p.supervisors()["a"] != 0 })
 		old := p.supervisors()["a"]
 		syscall.Kill(old, syscall.SIGKILL)
-		// Gone means dead to waitid (a zombie or reaped), not merely no
-		// longer showing its command line: an exiting process loses that
-		// before it becomes a zombie, and a SIGHUP in between would find
-		// it still running.
-		waitFor(t, 10*time.Second, "supervise a gone", func() bool { return !alive(old) })
+		// Gone means reaped by svscan (see reaped), not merely no longer
+		// showing its command line or a zombie: a SIGHUP before that would
+		// find it still running.
+		waitFor(t, 10*time.Second, "supervise a gone", func() bool { return reaped(old) })
 		p.signal(syscall.SIGHUP)
 		waitFor(t, 10*time.Second, "supervise a back after SIGHUP", func() bool {
 			pid := p.supervisors()["a"]
@@ -269,6 +268,9 @@ func TestRemovedDirKeepsSupervise(t *testing.T) {
 		service(t, filepath.Join(sv, "b"), helper(t, "hang"), "")
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
 		waitFor(t, 10*time.Second, "supervise a and b", func() bool { return sameKeys(p.supervisors(), []string{"a", "b"}) })
+		// Up, so past its chdir: a supervise still starting would fail on
+		// the rename below.
+		waitFor(t, 10*time.Second, "service a up", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
 		pidA := p.supervisors()["a"]
 		away := filepath.Join(tmp, "away")
 		if err := os.Rename(filepath.Join(sv, "a"), away); err != nil {
@@ -285,7 +287,7 @@ func TestRemovedDirKeepsSupervise(t *testing.T) {
 		if err := svctl.Control(away, []byte("dx")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "supervise of the removed dir to exit", func() bool { return !alive(pidA) })
+		waitFor(t, 10*time.Second, "supervise of the removed dir to exit", func() bool { return reaped(pidA) })
 		p.signal(syscall.SIGHUP)
 		if err := os.Rename(away, filepath.Join(sv, "a")); err != nil {
 			t.Fatal(err)
@@ -537,7 +539,7 @@ func TestLateLogDir(t *testing.T) {
 	if err := svctl.Control(a, []byte("dx")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "a's supervise to exit", func() bool { return !alive(first) })
+	waitFor(t, 10*time.Second, "a's supervise to exit", func() bool { return reaped(first) })
 	p.signal(syscall.SIGHUP)
 	waitFor(t, 10*time.Second, "a's line through the new logger", func() bool { return fileHas(logFile, "a says hi\n") })
 }
