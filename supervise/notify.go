@@ -16,8 +16,10 @@ import (
 // Any process may send to it (systemd's NotifyAccess=all). READY=1,
 // STATUS=... and STOPPING=1 are recorded; other well-formed assignments
 // are ignored; anything else is garbage, reported once. A flood is cut
-// down to notifyBurst messages a second, reported once. Memory stays
-// bounded: one fixed buffer, and the kernel's socket queue.
+// down to notifyBurst messages a second, reported once; beyond that, the
+// first READY=1 and the first STOPPING=1 of the second still count (state
+// changes), STATUS= and the rest do not. Memory stays bounded: one fixed buffer, and the kernel's socket
+// queue.
 
 const (
 	notifyBuf     = 4096 // longer datagrams are cut (and the rest ignored)
@@ -34,6 +36,8 @@ type notifySocket struct {
 	count        int
 	warnedFlood  bool
 	warnedGarble bool
+	ready        bool // READY=1 posted in this second
+	stopping     bool // STOPPING=1 posted in this second
 }
 
 func newNotifySocket(s *Supervisor) (*notifySocket, error) {
@@ -82,23 +86,45 @@ func (n *notifySocket) serve() {
 func (n *notifySocket) handle(msg []byte, now time.Time) {
 	if now.Sub(n.windowStart) >= time.Second {
 		n.windowStart, n.count = now, 0
+		n.ready, n.stopping = false, false
 	}
 	n.count++
+	ins, garbage := ParseNotify(msg)
 	if n.count > notifyBurst {
 		if !n.warnedFlood {
 			n.warnedFlood = true
 			cli.Warn(n.s.log, n.s.prog, "notify socket of ", n.s.name, " flooded: ignoring messages beyond ", strconv.Itoa(notifyBurst), " a second")
 		}
+		// A daemon that floods STATUS= and then says READY=1 in the
+		// same second is still ready; one of each a second is enough.
+		for _, in := range ins {
+			if in.Kind == InReady && !n.ready || in.Kind == InStopping && !n.stopping {
+				n.note(in)
+				in.Now = now
+				n.s.post(in)
+			}
+		}
 		return
 	}
-	ins, garbage := ParseNotify(msg)
 	if garbage && !n.warnedGarble {
 		n.warnedGarble = true
 		cli.Warn(n.s.log, n.s.prog, "notify socket of ", n.s.name, ": ignoring malformed message")
 	}
 	for _, in := range ins {
+		n.note(in)
 		in.Now = now
 		n.s.post(in)
+	}
+}
+
+// note remembers a READY=1 or STOPPING=1 posted in this second, so that a
+// flood of them is not posted over and over.
+func (n *notifySocket) note(in Input) {
+	switch in.Kind {
+	case InReady:
+		n.ready = true
+	case InStopping:
+		n.stopping = true
 	}
 }
 
