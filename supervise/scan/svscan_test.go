@@ -141,14 +141,16 @@ func TestNoticedAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
-		// svscan watches the dir once it has started; wait for the first
-		// scan to be over through a first service.
+		// No periodic scan: only inotify can start the services below.
+		// How fast is logged here and measured by BenchmarkNewServiceUp,
+		// not asserted. svscan watches the dir once it has started; wait
+		// for the first scan to be over through a first service.
 		moveIn(t, tmp, sv, "first", helper(t, "hang"))
 		waitFor(t, 10*time.Second, "first up", func() bool { return servicePid(filepath.Join(sv, "first")) != 0 })
 
 		t0 := time.Now()
 		moveIn(t, tmp, sv, "moved", helper(t, "hang"))
-		waitFor(t, time.Second, "moved up", func() bool { return servicePid(filepath.Join(sv, "moved")) != 0 })
+		waitFor(t, 10*time.Second, "moved up", func() bool { return servicePid(filepath.Join(sv, "moved")) != 0 })
 		t.Logf("renamed dir up after %v", time.Since(t0))
 
 		service(t, filepath.Join(tmp, "target"), helper(t, "hang"), "")
@@ -156,7 +158,7 @@ func TestNoticedAtOnce(t *testing.T) {
 		if err := os.Symlink(filepath.Join(tmp, "target"), filepath.Join(sv, "linked")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, time.Second, "linked up", func() bool { return servicePid(filepath.Join(sv, "linked")) != 0 })
+		waitFor(t, 10*time.Second, "linked up", func() bool { return servicePid(filepath.Join(sv, "linked")) != 0 })
 		t.Logf("symlinked dir up after %v", time.Since(t0))
 
 		// mkdir, then run, then log/ and log/run, as a script would.
@@ -171,7 +173,7 @@ func TestNoticedAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		script(t, filepath.Join(made, "log", "run"), "exec cat >> "+shellQuote(logFile))
-		waitFor(t, 2*time.Second, "made's line through its logger", func() bool { return fileHas(logFile, "made says hi\n") })
+		waitFor(t, 10*time.Second, "made's line through its logger", func() bool { return fileHas(logFile, "made says hi\n") })
 		t.Logf("mkdir'd dir with log up after %v", time.Since(t0))
 		if _, ok := p.supervisors()["made/log"]; !ok && v.name != "inprocess" {
 			t.Errorf("no supervise for made/log: %v", keys(p.supervisors()))
@@ -192,6 +194,8 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		service(t, a, "echo start; "+helper(t, "hang"), "exec cat >> "+shellQuote(logFile))
 		p := startSvscan(t, sv, v.env...)
 		waitFor(t, 10*time.Second, "first start logged", func() bool { return countIn(logFile, "start\n") == 1 })
+		// The service can print before its supervise has written the status.
+		waitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(a) != 0 })
 		sup := p.supervisors()
 		main, logger := sup["a"], sup["a/log"]
 		if main == 0 || logger == 0 {
@@ -492,6 +496,8 @@ func TestDebianSvscanRunsOurs(t *testing.T) {
 		cmd.Wait()
 	})
 	waitFor(t, 10*time.Second, "a's line through its logger", func() bool { return fileHas(logFile, "a says hi\n") })
+	// The service can print before its supervise has written the status.
+	waitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
 	// Our svc and svstat-level view: both supervise are ours and answer.
 	for _, d := range []string{"a", "a/log"} {
 		if err := svctl.OK(filepath.Join(sv, d)); err != nil {

@@ -175,14 +175,29 @@ func TestTermAtLineEnd(t *testing.T) {
 
 // seqLines parses the numbered lines "N payload" of files in order.
 func seqLines(t *testing.T, files []string) (seqs []int, bad int) {
-	for _, f := range files {
-		sc := bufio.NewScanner(strings.NewReader(readFile(f)))
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			fields := strings.SplitN(sc.Text(), " ", 2)
+	seqs, damaged := seqLinesAt(t, files)
+	return seqs, len(damaged)
+}
+
+// damage is where seqLinesAt found a line that is not a whole produced
+// line: files[file], line number line (from 0), and whether it is the
+// file's last line.
+type damage struct {
+	file, line int
+	last       bool
+}
+
+func seqLinesAt(t *testing.T, files []string) (seqs []int, bad []damage) {
+	for fi, f := range files {
+		lines := strings.SplitAfter(readFile(f), "\n")
+		if lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		for li, l := range lines {
+			fields := strings.SplitN(strings.TrimSuffix(l, "\n"), " ", 2)
 			n, err := strconv.Atoi(fields[0])
-			if err != nil || len(fields) != 2 || fields[1] != payload(n) {
-				bad++
+			if err != nil || len(fields) != 2 || fields[1] != payload(n) || !strings.HasSuffix(l, "\n") {
+				bad = append(bad, damage{fi, li, li == len(lines)-1})
 				continue
 			}
 			seqs = append(seqs, n)
@@ -235,19 +250,29 @@ func TestCrashRecovery(t *testing.T) {
 	if err := s2.Wait(); err != nil {
 		t.Fatalf("second multilog: %v %s", err, errb.String())
 	}
-	files := finished(t, log)
-	var crashed int
-	for _, f := range files {
+	files := append(finished(t, log), filepath.Join(log, "current"))
+	crashed := -1
+	for i, f := range files {
 		if strings.HasSuffix(f, ".u") {
-			crashed++
+			if crashed >= 0 {
+				t.Fatalf("two .u files: %v", files)
+			}
+			crashed = i
 		}
 	}
-	if crashed != 1 {
-		t.Fatalf("%d .u files, want 1: %v", crashed, files)
+	if crashed < 0 {
+		t.Fatalf("no .u file: %v", files)
 	}
-	seqs, bad := seqLines(t, append(files, filepath.Join(log, "current")))
-	if bad > 1 {
-		t.Fatalf("%d damaged lines, at most the one cut by the kill allowed", bad)
+	// The line cut by the kill may leave two pieces: its head at the end
+	// of the .u file (written, no newline), and its tail first in the
+	// next file (the second multilog reads on from where the first one's
+	// last read ended). Nowhere else may a line be damaged.
+	seqs, bad := seqLinesAt(t, files)
+	for _, d := range bad {
+		if !(d.file == crashed && d.last || d.file == crashed+1 && d.line == 0) {
+			t.Fatalf("damaged line %d of %s (last: %v); only the line cut by the kill may be: %+v",
+				d.line, filepath.Base(files[d.file]), d.last, bad)
+		}
 	}
 	lost := 0
 	for i := 1; i < len(seqs); i++ {
@@ -263,7 +288,7 @@ func TestCrashRecovery(t *testing.T) {
 	if lost > 65536/20 {
 		t.Fatalf("%d lines lost at the kill", lost)
 	}
-	t.Logf("%d lines kept, %d lost in flight at the kill, %d cut", len(seqs), lost, bad)
+	t.Logf("%d lines kept, %d lost in flight at the kill, %d pieces of a cut line", len(seqs), lost, len(bad))
 }
 
 // TestFullDisk fills a small tmpfs, checks that multilog warns and waits,
