@@ -18,8 +18,8 @@ import (
 // are ignored; anything else is garbage, reported once. A flood is cut
 // down to notifyBurst messages a second, reported once; beyond that, the
 // first READY=1 and the first STOPPING=1 of the second still count (state
-// changes), STATUS= and the rest do not. Memory stays bounded: one fixed buffer, and the kernel's socket
-// queue.
+// changes), STATUS= and the rest do not. Memory stays bounded: one fixed
+// buffer, and the kernel's socket queue.
 
 const (
 	notifyBuf     = 4096 // longer datagrams are cut (and the rest ignored)
@@ -90,27 +90,21 @@ func (n *notifySocket) handle(msg []byte, now time.Time) {
 	}
 	n.count++
 	ins, garbage := ParseNotify(msg)
-	if n.count > notifyBurst {
-		if !n.warnedFlood {
-			n.warnedFlood = true
-			cli.Warn(n.s.log, n.s.prog, "notify socket of ", n.s.name, " flooded: ignoring messages beyond ", strconv.Itoa(notifyBurst), " a second")
-		}
-		// A daemon that floods STATUS= and then says READY=1 in the
-		// same second is still ready; one of each a second is enough.
-		for _, in := range ins {
-			if in.Kind == InReady && !n.ready || in.Kind == InStopping && !n.stopping {
-				n.note(in)
-				in.Now = now
-				n.s.post(in)
-			}
-		}
-		return
-	}
-	if garbage && !n.warnedGarble {
+	flood := n.count > notifyBurst
+	switch {
+	case flood && !n.warnedFlood:
+		n.warnedFlood = true
+		cli.Warn(n.s.log, n.s.prog, "notify socket of ", n.s.name, " flooded: ignoring messages beyond ", strconv.Itoa(notifyBurst), " a second")
+	case !flood && garbage && !n.warnedGarble:
 		n.warnedGarble = true
 		cli.Warn(n.s.log, n.s.prog, "notify socket of ", n.s.name, ": ignoring malformed message")
 	}
 	for _, in := range ins {
+		// A daemon that floods STATUS= and then says READY=1 in the
+		// same second is still ready; one of each a second is enough.
+		if flood && !(in.Kind == InReady && !n.ready || in.Kind == InStopping && !n.stopping) {
+			continue
+		}
 		n.note(in)
 		in.Now = now
 		n.s.post(in)

@@ -157,9 +157,8 @@ func FuzzOptions(f *testing.F) {
 			}
 		}
 		// Limits that stop cat from starting at all are fine: both must fail
-		// the same way.
-		// In a directory of their own: a child killed by SIGXCPU may dump
-		// core.
+		// the same way. Both run in a directory of their own: a child
+		// killed by SIGXCPU may dump core.
 		args := append(words, limits...)
 		dir := t.TempDir()
 		ours := chaintest.Run(t, chaintest.Cmd{Args: append([]string{chaintest.Ours("softlimit")}, args...), Env: chaintest.Env(), Dir: dir})

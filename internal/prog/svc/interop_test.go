@@ -55,6 +55,11 @@ func testMain(m *testing.M) int {
 
 type tools struct{ name, svc, svok, svstat string }
 
+// path is the path of prog ("svc", "svok" or "svstat") in tl.
+func (tl tools) path(prog string) string {
+	return map[string]string{"svc": tl.svc, "svok": tl.svok, "svstat": tl.svstat}[prog]
+}
+
 var debian = tools{"debian", "/usr/bin/svc", "/usr/bin/svok", "/usr/bin/svstat"}
 
 // ours are our svc, svok and svstat as links to the multi-call svbridge.
@@ -258,38 +263,37 @@ func TestBadInputsMatchDebian(t *testing.T) {
 		{"svstat", "d", "-x", "d"},
 		{"svstat"},
 	}
-	path := func(tl tools, prog string) string {
-		return map[string]string{"svc": tl.svc, "svok": tl.svok, "svstat": tl.svstat}[prog]
-	}
-	for _, o := range bothOurs() {
-		for _, in := range badInputs {
-			for _, c := range commands {
-				var res [2]result
-				var ctl [2]string
-				for i, tl := range []tools{debian, o} {
-					root := t.TempDir()
-					in.setup(t, filepath.Join(root, "d"))
-					res[i] = run(t, root, path(tl, c[0]), c[1:]...)
-					// Only a regular control file is read: a FIFO would block.
-					cp := filepath.Join(root, "d", "supervise", "control")
-					if fi, err := os.Lstat(cp); err == nil && fi.Mode().IsRegular() {
-						b, _ := os.ReadFile(cp)
-						ctl[i] = string(b)
-					}
+	for _, in := range badInputs {
+		for _, c := range commands {
+			impls := append([]tools{debian}, bothOurs()...)
+			res := make([]result, len(impls))
+			ctl := make([]string, len(impls))
+			for i, tl := range impls {
+				root := t.TempDir()
+				in.setup(t, filepath.Join(root, "d"))
+				res[i] = run(t, root, tl.path(c[0]), c[1:]...)
+				// Only a regular control file is read: a FIFO would block.
+				cp := filepath.Join(root, "d", "supervise", "control")
+				if fi, err := os.Lstat(cp); err == nil && fi.Mode().IsRegular() {
+					b, _ := os.ReadFile(cp)
+					ctl[i] = string(b)
 				}
-				d, g := res[0], res[1]
-				if in.readErr != "" && c[0] == "svstat" && len(c) > 1 {
-					fixed := zeroStatusRE.ReplaceAllString(d.stdout, "d: unable to read supervise/status: "+in.readErr)
-					if fixed == d.stdout {
-						t.Errorf("%s: %q: the original no longer misreads: %q", in.name, c, d.stdout)
-					}
-					d.stdout = fixed
+			}
+			d := res[0]
+			if in.readErr != "" && c[0] == "svstat" && len(c) > 1 {
+				fixed := zeroStatusRE.ReplaceAllString(d.stdout, "d: unable to read supervise/status: "+in.readErr)
+				if fixed == d.stdout {
+					t.Errorf("%s: %q: the original no longer misreads: %q", in.name, c, d.stdout)
 				}
-				same := d.code == g.code && d.stderr == g.stderr && ctl[0] == ctl[1] &&
+				d.stdout = fixed
+			}
+			for i := 1; i < len(impls); i++ {
+				g := res[i]
+				same := d.code == g.code && d.stderr == g.stderr && ctl[0] == ctl[i] &&
 					(d.stdout == g.stdout || c[0] == "svstat" && sameModuloSeconds(d.stdout, g.stdout))
 				if !same {
 					t.Errorf("%s: %s: %q:\ndebian %d %q %q control %q\nours   %d %q %q control %q",
-						o.name, in.name, c, d.code, d.stdout, d.stderr, ctl[0], g.code, g.stdout, g.stderr, ctl[1])
+						impls[i].name, in.name, c, d.code, d.stdout, d.stderr, ctl[0], g.code, g.stdout, g.stderr, ctl[i])
 				}
 			}
 		}
@@ -350,13 +354,19 @@ func TestPermissionsMatchDebian(t *testing.T) {
 		}
 		return result{code, out.String(), errb.String()}
 	}
-	for _, o := range bothOurs() {
-		for _, dir := range []string{"noenter", "nosearch"} {
-			for _, c := range [][]string{{debian.svc, o.svc, "-u"}, {debian.svok, o.svok}, {debian.svstat, o.svstat}} {
-				args := append(c[2:], dir)
-				d, g := asNobody(c[0], args...), asNobody(c[1], args...)
-				if d != g || !strings.Contains(d.stdout+d.stderr, "access denied") {
-					t.Errorf("%s: %s %q:\ndebian %+v\nours   %+v", o.name, filepath.Base(c[0]), args, d, g)
+	for _, dir := range []string{"noenter", "nosearch"} {
+		for _, prog := range []string{"svc", "svok", "svstat"} {
+			args := []string{dir}
+			if prog == "svc" {
+				args = []string{"-u", dir}
+			}
+			d := asNobody(debian.path(prog), args...)
+			if !strings.Contains(d.stdout+d.stderr, "access denied") {
+				t.Errorf("debian %s %q: %+v, want access denied", prog, args, d)
+			}
+			for _, o := range bothOurs() {
+				if g := asNobody(o.path(prog), args...); g != d {
+					t.Errorf("%s: %s %q:\ndebian %+v\nours   %+v", o.name, prog, args, d, g)
 				}
 			}
 		}
