@@ -1,6 +1,9 @@
 // Command bench compares our multilog and tai64n with daemontools',
 // runit's svlogd, s6's s6-log and s6-tai64n, and plain cat, in one run on
-// the same generated corpora. It is a measurement, not a test.
+// the same generated corpora. It is a measurement, not a test. runit's
+// svlogd is looked up by internal/peers (the runit package that .ci/deps
+// unpacks into /var/cache/svbridge-test/runit, or $SVBRIDGE_RUNIT_DIR) and
+// left out when it is not there.
 //
 //	go build -o /tmp/svb/ ./cmd/svbridge && ln -sf svbridge /tmp/svb/multilog && ln -sf svbridge /tmp/svb/tai64n
 //	go run ./multilog/bench -bin /tmp/svb -dir /tmp/svbridge-bench
@@ -24,6 +27,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/svbridge/svbridge/internal/peers"
 )
 
 type result struct {
@@ -57,7 +62,9 @@ func main() {
 			add("ours multilog", runLogger(*dir, path, filepath.Join(*bin, "multilog"), stamp, multilogArgs))
 			add("daemontools multilog", runLogger(*dir, path, "/usr/bin/multilog", stamp, multilogArgs))
 			add("s6-log", runLogger(*dir, path, "/usr/bin/s6-log", stamp, s6Args))
-			add("runit svlogd", runLogger(*dir, path, "/usr/bin/svlogd", stamp, svlogdArgs))
+			if svlogd := peers.Runit("svlogd"); svlogd != "" {
+				add("runit svlogd", runLogger(*dir, path, svlogd, stamp, svlogdArgs))
+			}
 			add("cat > file", runCat(*dir, path))
 			report(res, order, "ours multilog", size)
 		}

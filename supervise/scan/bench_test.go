@@ -10,12 +10,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/svbridge/svbridge/internal/peers"
 )
 
 // BenchmarkNewServiceUp measures the delay from renaming a complete service
 // dir into the scan dir to its run being started (supervise/status shows a
 // pid), for our svscan and, in the same run, daemontools' svscan and
-// runit's runsvdir (both poll every 5 s). It reports the medians and the
+// runit's runsvdir (both poll every 5 s; runit is found by internal/peers). It reports the medians and the
 // ratios. Run it with:
 //
 //	go test -run '^$' -bench NewServiceUp -benchtime 20x ./supervise/scan
@@ -60,8 +62,12 @@ func referenceDelays(b *testing.B) []refDelay {
 	refOnce.Do(func() {
 		for _, c := range []struct{ name, path string }{
 			{"daemontools", "/usr/bin/svscan"},
-			{"runit", "/usr/bin/runsvdir"},
+			{"runit", peers.Runit("runsvdir")},
 		} {
+			if c.path == "" {
+				b.Logf("%s: not found (unpack runit with .ci/deps, or set %s)", c.name, peers.RunitDirEnv)
+				continue
+			}
 			if _, err := os.Stat(c.path); err != nil {
 				b.Logf("%s: not installed", c.path)
 				continue
@@ -92,7 +98,8 @@ func newScanner(b *testing.B, prog string) *benchScanner {
 	cmd := exec.Command(prog, dir)
 	cmd.Env = append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"))
 	if prog != filepath.Join(binDir, "svscan") {
-		cmd.Env = os.Environ() // the C scanners run their own supervise/runsv
+		// the C scanners run their own supervise or runsv, found on PATH
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(prog)+":"+os.Getenv("PATH"))
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
