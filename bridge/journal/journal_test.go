@@ -212,7 +212,8 @@ func TestObserverFields(t *testing.T) {
 		"SVC_EVENT": "exited", "SVC_STATE": "down", "SVC_PID": "42", "SVC_EXIT_CODE": "3",
 		"SVC_UPTIME_USEC": "2500000", "SVC_RESTARTS": "7", "SVC_WANT": "up", "SVC_NORMALLY": "up",
 		"SVC_EVENT_USEC": "1700000000000000", "SVC_ENDED": "exited with code 3", "SVC_UPTIME": "2.5 s",
-		"SVC_NEXT": "It is wanted up, so supervise starts it again, a second after its last start at the earliest.",
+		"SVC_NEXT":      "It is wanted up, so supervise starts it again, a second after its last start at the earliest.",
+		"SVC_HOW_ENDED": "The process of the service web (/srv/web/run) exited with code 3 after running for 2.5 s.",
 	}
 	for k, v := range want {
 		if m[k] != v {
@@ -226,6 +227,13 @@ func TestObserverFields(t *testing.T) {
 	m = j.recv(t)
 	if m["SVC_SIGNAL"] != "9" || m["SVC_SIGNAL_NAME"] != "SIGKILL" || m["SVC_EXIT_CODE"] != "" || !strings.Contains(m["MESSAGE"], "signal SIGKILL") {
 		t.Errorf("signal entry: %q", m)
+	}
+	// ./run could not be executed: no process, an exit 111 as daemontools counts it.
+	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Dir: "/srv/web", ExitCode: 111, Want: 'd'})
+	m = j.recv(t)
+	if m["SVC_HOW_ENDED"] != "supervise could not start /srv/web/run (counted as exit code 111)." ||
+		m["SVC_ENDED"] != "could not be started" || m["SVC_NEXT"] != "It is wanted down (svc -d), so supervise does not start it again." {
+		t.Errorf("failed start entry: %q", m)
 	}
 	if errs.String() != "" {
 		t.Errorf("stderr: %q", errs.String())

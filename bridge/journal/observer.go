@@ -247,6 +247,7 @@ func Fields(ev supervise.Event, ident string) []Field {
 		// Readable values for the catalog's sentences (journalctl -x).
 		add("SVC_ENDED", exitPhrase(ev, true))
 		add("SVC_UPTIME", Duration(ev.Uptime))
+		add("SVC_HOW_ENDED", howEnded(ev))
 		add("SVC_NEXT", next(ev))
 	}
 	if ev.Uptime > 0 {
@@ -316,6 +317,19 @@ func Message(ev supervise.Event) string {
 		return s + string(ev.Kind) + ": " + ev.Text
 	}
 	return s + string(ev.Kind)
+}
+
+// howEnded is the catalog's sentence about the exit of ev: "The process
+// of the service web (/etc/service/web/run) exited with code 1 after
+// running for 4.7 ms.", or for a ./run that could not be executed (no
+// process; daemontools counts it as an exit 111) "supervise could not
+// start /etc/service/web/run (counted as exit code 111)."
+func howEnded(ev supervise.Event) string {
+	if ev.Pid == 0 {
+		return "supervise could not start " + ev.Dir + "/run (counted as exit code " + strconv.Itoa(ev.ExitCode) + ")."
+	}
+	return "The process of the service " + ev.Service + " (" + ev.Dir + "/run) " + exitPhrase(ev, true) +
+		" after running for " + Duration(ev.Uptime) + "."
 }
 
 // next says what supervise does after the exit of ev, as the want byte

@@ -198,6 +198,8 @@ func exitPhrase(ev supervise.Event, verb bool) string {
 			return "ended"
 		}
 		return "exit unknown"
+	case ev.Pid == 0 && ev.Signal == 0 && verb:
+		return "could not be started"
 	case ev.Signal != 0 && verb:
 		return "was killed by signal " + SignalName(ev.Signal)
 	case ev.Signal != 0:

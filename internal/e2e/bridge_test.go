@@ -311,7 +311,7 @@ func TestSystemdBridge(t *testing.T) {
 			countEvent(loop, "restarting") > 0 || countEvent(loop, "restarts") > 1 {
 			t.Errorf("%d entries for %d restarts in 30 s", len(loop), restarts)
 		}
-		t.Logf("StatusText samples: %q", samples[len(samples)-1])
+		t.Logf("last of %d StatusText samples: %q", len(samples), samples[len(samples)-1])
 
 		// Fixed: it stays up, and says it recovered.
 		c.MustSh(t, `printf '#!/bin/sh\nexec notifyd echo crash-fixed\n' >/srv/sv/crash/run.new && chmod 755 /srv/sv/crash/run.new && mv /srv/sv/crash/run.new /srv/sv/crash/run`)
