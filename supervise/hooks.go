@@ -56,6 +56,12 @@ type ScanObserver interface {
 	// ScanDone is called after every scan with the service names being
 	// supervised; the first call means every service has been started.
 	ScanDone(services []string)
+	// Added is called when svscan finds a new service directory, named
+	// as in the scan directory, before it starts its supervise.
+	Added(service string)
+	// Forgotten is called when svscan forgets a service: its directory is
+	// gone from the scan directory and its supervise processes have exited.
+	Forgotten(service string)
 	// Alive is called on every turn of svscan's loop (at least every few
 	// seconds), so a watchdog can tell a live loop from a stuck one.
 	Alive()

@@ -24,6 +24,11 @@ type Config struct {
 	// Name is how messages name the directory ("supervise: fatal: unable
 	// to start NAME/run: ..."); empty means Dir.
 	Name string
+	// Service is the service's name for observers (Event.Service, the
+	// journal's SVC_NAME): its name in the scan directory, "NAME" or
+	// "NAME/log" (see ServiceName). Empty means ServiceName of Dir made
+	// absolute, which names a linked directory after its target.
+	Service string
 	// Reaper is the process's one reaper. Required.
 	Reaper *reap.Reaper
 	// Observer receives every transition; nil means none.
@@ -102,9 +107,13 @@ func New(cfg Config) (*Supervisor, error) {
 	} else {
 		s.absDir = s.dir
 	}
-	s.service = filepath.Base(s.absDir)
-	if filepath.Base(s.absDir) == svdir.Log {
-		s.service = filepath.Base(filepath.Dir(s.absDir)) + "/" + svdir.Log
+	s.service = cfg.Service
+	if s.service == "" {
+		s.service = ServiceName(s.absDir)
+	}
+	// Event.Dir is where the service really is, symlinks resolved.
+	if real, err := filepath.EvalSymlinks(s.absDir); err == nil {
+		s.absDir = real
 	}
 
 	normallyUp := true
@@ -166,6 +175,20 @@ func New(cfg Config) (*Supervisor, error) {
 	}
 	s.initial = initial
 	return s, nil
+}
+
+// ServiceName returns the name of the service at path, an absolute path
+// as the scan directory or the command line gives it (links not
+// resolved): its base name, or "NAME/log" for the logger of NAME.
+func ServiceName(path string) string {
+	path = filepath.Clean(path)
+	base := filepath.Base(path)
+	if base == svdir.Log {
+		if parent := filepath.Base(filepath.Dir(path)); parent != "/" && parent != "." {
+			return parent + "/" + svdir.Log
+		}
+	}
+	return base
 }
 
 func readSome(path string, n int) []byte {

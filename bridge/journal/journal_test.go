@@ -207,11 +207,13 @@ func TestObserverFields(t *testing.T) {
 		Pid: 42, ExitCode: 3, Uptime: 2500 * time.Millisecond, Want: 'u', NormallyUp: true, Restarts: 7})
 	m := j.recv(t)
 	want := map[string]string{
-		"MESSAGE": "web: exited with code 3 after 2.5s (pid 42)", "MESSAGE_ID": MessageIDs[supervise.EventExited],
+		"MESSAGE": "web: exited with code 3 after 2.5 s (pid 42)", "MESSAGE_ID": MessageIDs[supervise.EventExited],
 		"PRIORITY": "4", "SYSLOG_IDENTIFIER": "supervise", "SVC_NAME": "web", "SVC_DIR": "/srv/web",
 		"SVC_EVENT": "exited", "SVC_STATE": "down", "SVC_PID": "42", "SVC_EXIT_CODE": "3",
 		"SVC_UPTIME_USEC": "2500000", "SVC_RESTARTS": "7", "SVC_WANT": "up", "SVC_NORMALLY": "up",
-		"SVC_EVENT_USEC": "1700000000000000",
+		"SVC_EVENT_USEC": "1700000000000000", "SVC_ENDED": "exited with code 3", "SVC_UPTIME": "2.5 s",
+		"SVC_NEXT":      "It is wanted up, so supervise starts it again, a second after its last start at the earliest.",
+		"SVC_HOW_ENDED": "The process of the service web (/srv/web/run) exited with code 3 after running for 2.5 s.",
 	}
 	for k, v := range want {
 		if m[k] != v {
@@ -225,6 +227,13 @@ func TestObserverFields(t *testing.T) {
 	m = j.recv(t)
 	if m["SVC_SIGNAL"] != "9" || m["SVC_SIGNAL_NAME"] != "SIGKILL" || m["SVC_EXIT_CODE"] != "" || !strings.Contains(m["MESSAGE"], "signal SIGKILL") {
 		t.Errorf("signal entry: %q", m)
+	}
+	// ./run could not be executed: no process, an exit 111 as daemontools counts it.
+	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Dir: "/srv/web", ExitCode: 111, Want: 'd'})
+	m = j.recv(t)
+	if m["SVC_HOW_ENDED"] != "supervise could not start /srv/web/run (counted as exit code 111)." ||
+		m["SVC_ENDED"] != "could not be started" || m["SVC_NEXT"] != "It is wanted down (svc -d), so supervise does not start it again." {
+		t.Errorf("failed start entry: %q", m)
 	}
 	if errs.String() != "" {
 		t.Errorf("stderr: %q", errs.String())
@@ -269,7 +278,7 @@ func TestObserverJournaldGoneAndBack(t *testing.T) {
 		// 7 + the next event + the gap note: within the kernel's default
 		// queue of 10 datagrams (net.unix.max_dgram_qlen) of our fake.
 		for i := 0; i < 7; i++ {
-			o.Observe(supervise.Event{Kind: supervise.EventRestarting, Service: "a", Restarts: i})
+			o.Observe(supervise.Event{Kind: supervise.EventStatus, Service: "a", Restarts: i, Text: "step"})
 		}
 		close(done)
 	}()
@@ -285,7 +294,7 @@ func TestObserverJournaldGoneAndBack(t *testing.T) {
 	o.Observe(supervise.Event{Kind: supervise.EventDown, Service: "a"})
 	for i := 0; i < 7; i++ {
 		m := j.recv(t)
-		if m["SVC_EVENT"] != "restarting" || m["SVC_RESTARTS"] != strings.TrimSpace(string(rune('0'+i))) {
+		if m["SVC_EVENT"] != "status" || m["SVC_RESTARTS"] != strings.TrimSpace(string(rune('0'+i))) {
 			t.Fatalf("backlog entry %d: %q", i, m)
 		}
 	}
@@ -313,7 +322,7 @@ func TestObserverFullQueue(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < 5000; i++ {
-			o.Observe(supervise.Event{Kind: supervise.EventRestarting, Service: "flood", Restarts: i})
+			o.Observe(supervise.Event{Kind: supervise.EventStatus, Service: "flood", Restarts: i, Text: "flood"})
 		}
 		close(done)
 	}()
@@ -434,6 +443,12 @@ func TestCatalogCoversMessageIDs(t *testing.T) {
 		t.Errorf("GapMessageID not in the catalog")
 	}
 	delete(inCatalog, GapMessageID)
+	for _, id := range []string{ServiceAddedMessageID, ServiceForgottenMessageID} {
+		if !inCatalog[id] {
+			t.Errorf("svscan's MESSAGE_ID %s not in the catalog", id)
+		}
+		delete(inCatalog, id)
+	}
 	for kind, id := range MessageIDs {
 		if !inCatalog[id] {
 			t.Errorf("%s: MESSAGE_ID %s not in the catalog", kind, id)

@@ -3,6 +3,7 @@ package journal
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -25,12 +26,44 @@ var MessageIDs = map[supervise.EventKind]string{
 	supervise.EventStatus:        "2c57e8121d744cd694acb61e3812c28a",
 	supervise.EventStopping:      "f60f7ae9c2244f66a01a7c25e887ebaa",
 	supervise.EventSuperviseLost: "25a21fcb59c84dc5a3a7adac6196d6b2",
+	EventRestarts:                "ac9f5dc7aa744c6695b8363ec393818c",
+	EventRecovered:               "3c7c8bf39cb04e47a7c96cae6717c2c5",
 }
 
 // GapMessageID marks the entry supervise writes when journald answers
 // again after it could not be reached: how long, and how many entries were
 // lost (beyond the backlog) or sent late.
 const GapMessageID = "9e5b9fefb07b477880cfbdea57094d7a"
+
+// MESSAGE_IDs of svscan's own entries: a service added to, or forgotten
+// by, the scan.
+const (
+	ServiceAddedMessageID     = "dfba9630548944cd87f3b9d1434c1167"
+	ServiceForgottenMessageID = "35f107fc51224606b87b9362fc7cad54"
+)
+
+// ServiceAddedFields is svscan's entry for a service found in scanDir
+// (dir is where it really is).
+func ServiceAddedFields(service, dir, scanDir string) []Field {
+	msg := "svscan: supervising " + service
+	if dir != filepath.Join(scanDir, service) {
+		msg += " (" + dir + ")"
+	}
+	return svscanFields(msg, ServiceAddedMessageID, "service-added", PriInfo, service, dir, scanDir)
+}
+
+// ServiceForgottenFields is svscan's entry for a service it forgot: its
+// directory left scanDir and its supervise processes have exited.
+func ServiceForgottenFields(service, dir, scanDir string) []Field {
+	msg := "svscan: forgot " + service + ": gone from " + scanDir + ", its supervise has exited"
+	return svscanFields(msg, ServiceForgottenMessageID, "service-forgotten", PriNotice, service, dir, scanDir)
+}
+
+func svscanFields(msg, id, event string, pri int, service, dir, scanDir string) []Field {
+	return []Field{{"MESSAGE", msg}, {"MESSAGE_ID", id}, {"PRIORITY", strconv.Itoa(pri)},
+		{"SYSLOG_IDENTIFIER", "svscan"}, {"SVC_NAME", service}, {"SVC_DIR", dir},
+		{"SVC_EVENT", event}, {"SVSCAN_DIR", scanDir}}
+}
 
 // Syslog priorities.
 const (
@@ -44,8 +77,9 @@ const (
 // they are sent, oldest first, once it answers again.
 const backlogMax = 128
 
-// Observer sends one journald entry per supervise.Event. It never blocks the
-// engine: while journald is unreachable it keeps the last backlogMax entries,
+// Observer sends journald entries for supervise's events, through a
+// Throttle (one entry per restart, a summary a minute while flapping). It
+// never blocks the engine: while journald is unreachable it keeps the last backlogMax entries,
 // says so once on stderr, and tries again at the next event.
 type Observer struct {
 	conn   *Conn
@@ -53,6 +87,7 @@ type Observer struct {
 	stderr io.Writer
 
 	mu       sync.Mutex
+	throttle Throttle
 	backlog  [][]byte
 	lost     int
 	late     int
@@ -88,15 +123,21 @@ func NewObserverTo(path, ident string, stderr io.Writer) (*Observer, error) {
 	return &Observer{conn: c, ident: ident, stderr: stderr}, nil
 }
 
-// Observe sends the entry for ev.
+// Observe sends the entries the Throttle lets through for ev.
 func (o *Observer) Observe(ev supervise.Event) {
-	b, err := Encode(nil, Fields(ev, o.ident))
-	if err != nil {
-		return // cannot happen: the field names are ours
-	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.backlog = append(o.backlog, b)
+	entries := o.throttle.Entries(ev, o.ident)
+	if len(entries) == 0 {
+		return
+	}
+	for _, fields := range entries {
+		b, err := Encode(nil, fields)
+		if err != nil {
+			continue // cannot happen: the field names are ours
+		}
+		o.backlog = append(o.backlog, b)
+	}
 	for len(o.backlog) > 0 {
 		if err := o.conn.SendEncoded(o.backlog[0]); err != nil {
 			if !o.failing {
@@ -124,7 +165,7 @@ func (o *Observer) Observe(ev supervise.Event) {
 // recovered says, once on stderr and once in the journal, that journald
 // could not be reached for a while and what became of the entries.
 func (o *Observer) recovered() {
-	msg := "journald was unreachable for " + time.Since(o.failedAt).Round(time.Millisecond).String() +
+	msg := "journald was unreachable for " + Duration(time.Since(o.failedAt)) +
 		" (" + o.failErr + "); " + strconv.Itoa(o.late) + " entries sent late, " + strconv.Itoa(o.lost) + " lost"
 	o.say("warning: " + msg)
 	o.conn.Send([]Field{{"MESSAGE", o.ident + ": " + msg}, {"MESSAGE_ID", GapMessageID},
@@ -202,12 +243,12 @@ func Fields(ev supervise.Event, ident string) []Field {
 		add("SVC_PID", strconv.Itoa(ev.Pid))
 	}
 	if ev.Kind == supervise.EventExited {
-		if ev.Signal != 0 {
-			add("SVC_SIGNAL", strconv.Itoa(ev.Signal))
-			add("SVC_SIGNAL_NAME", SignalName(ev.Signal))
-		} else {
-			add("SVC_EXIT_CODE", strconv.Itoa(ev.ExitCode))
-		}
+		f = append(f, exitFields(ev)...)
+		// Readable values for the catalog's sentences (journalctl -x).
+		add("SVC_ENDED", exitPhrase(ev, true))
+		add("SVC_UPTIME", Duration(ev.Uptime))
+		add("SVC_HOW_ENDED", howEnded(ev))
+		add("SVC_NEXT", next(ev))
 	}
 	if ev.Uptime > 0 {
 		add("SVC_UPTIME_USEC", strconv.FormatInt(ev.Uptime.Microseconds(), 10))
@@ -254,7 +295,7 @@ func Message(ev supervise.Event) string {
 			how = "exited with code " + strconv.Itoa(ev.ExitCode)
 		}
 		if ev.Uptime > 0 {
-			how += " after " + ev.Uptime.Round(time.Millisecond).String()
+			how += " after " + Duration(ev.Uptime)
 		}
 		return s + how + pid
 	case supervise.EventRestarting:
@@ -276,6 +317,31 @@ func Message(ev supervise.Event) string {
 		return s + string(ev.Kind) + ": " + ev.Text
 	}
 	return s + string(ev.Kind)
+}
+
+// howEnded is the catalog's sentence about the exit of ev: "The process
+// of the service web (/etc/service/web/run) exited with code 1 after
+// running for 4.7 ms.", or for a ./run that could not be executed (no
+// process; daemontools counts it as an exit 111) "supervise could not
+// start /etc/service/web/run (counted as exit code 111)."
+func howEnded(ev supervise.Event) string {
+	if ev.Pid == 0 {
+		return "supervise could not start " + ev.Dir + "/run (counted as exit code " + strconv.Itoa(ev.ExitCode) + ")."
+	}
+	return "The process of the service " + ev.Service + " (" + ev.Dir + "/run) " + exitPhrase(ev, true) +
+		" after running for " + Duration(ev.Uptime) + "."
+}
+
+// next says what supervise does after the exit of ev, as the want byte
+// says: a sentence for the catalog.
+func next(ev supervise.Event) string {
+	switch ev.Want {
+	case 'u':
+		return "It is wanted up, so supervise starts it again, a second after its last start at the earliest."
+	case 'd':
+		return "It is wanted down (svc -d), so supervise does not start it again."
+	}
+	return "It was started to run once (svc -o), so supervise does not start it again."
 }
 
 var signalNames = [...]string{1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE",

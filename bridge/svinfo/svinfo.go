@@ -69,6 +69,14 @@ func (i *Info) IsReady() bool {
 	return *i.Ready
 }
 
+// How often, and how far apart, Read reads status and status.json again
+// when they do not describe the same run: a status.json left behind by our
+// supervise under a C supervise costs jsonRetries pauses.
+const (
+	jsonRetries    = 3
+	jsonRetryPause = 2 * time.Millisecond
+)
+
 // Read returns the status of dir (without its log service).
 func Read(dir string, now time.Time) Info {
 	abs, err := filepath.Abs(dir)
@@ -102,8 +110,21 @@ func Read(dir string, now time.Time) Info {
 		return info
 	}
 	info.Source = "status"
+	js, jerr := state.Read(dir)
+	// supervise writes status, then status.json: read between the two,
+	// they describe two runs. Read both again (a crash loop would
+	// otherwise show up as up now and then, from the 18 bytes alone).
+	for try := 0; jerr == nil && !matches(js, st.Status) && try < jsonRetries; try++ {
+		time.Sleep(jsonRetryPause)
+		s, err := svctl.ReadStatus(dir)
+		if err != nil {
+			break
+		}
+		st.Status = s
+		js, jerr = state.Read(dir)
+	}
 	fill18(&info, st.Status, now)
-	if js, err := state.Read(dir); err == nil && matches(js, st.Status) {
+	if jerr == nil && matches(js, st.Status) {
 		info.Source = "status.json"
 		info.State = js.State
 		r := js.Ready

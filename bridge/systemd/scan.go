@@ -49,6 +49,9 @@ type Scan struct {
 	watches    map[string]bool
 	missing    int // services whose supervise/ could not be watched yet
 
+	journal *journal.Conn     // svscan's own entries (nil without journald)
+	dirs    map[string]string // service name -> resolved directory, for Forgotten
+
 	ifd  int // inotify, -1 if none
 	quit chan struct{}
 	done chan struct{}
@@ -98,6 +101,12 @@ func newScan(scanDir string, getenv func(string) string, stderr io.Writer) *Scan
 	if fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK); err == nil {
 		s.ifd = fd
 	}
+	if journal.Available(journal.SocketPath) && getenv("SVBRIDGE_JOURNAL") != "off" {
+		if c, err := journal.NewConn(journal.SocketPath, false); err == nil {
+			s.journal = c
+		}
+	}
+	s.dirs = map[string]string{}
 	go s.loop()
 	return s
 }
@@ -165,6 +174,38 @@ func (s *Scan) waitSupervisedLocked() {
 	}
 }
 
+// Added writes svscan's journal entry for a new service.
+func (s *Scan) Added(service string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dir := filepath.Join(s.dir, service)
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	s.dirs[service] = dir
+	s.sendEntry(journal.ServiceAddedFields(service, dir, s.dir))
+}
+
+// Forgotten writes svscan's journal entry for a service it forgot.
+func (s *Scan) Forgotten(service string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dir, ok := s.dirs[service]
+	if !ok {
+		dir = filepath.Join(s.dir, service)
+	}
+	delete(s.dirs, service)
+	s.sendEntry(journal.ServiceForgottenFields(service, dir, s.dir))
+}
+
+// sendEntry sends one of svscan's own entries; journald being away costs
+// the entry, nothing else (supervise's entries carry the service's story).
+func (s *Scan) sendEntry(f []journal.Field) {
+	if s.journal != nil {
+		s.journal.Send(f)
+	}
+}
+
 // Alive records that svscan's loop turned, and pings the watchdog if due.
 func (s *Scan) Alive() {
 	s.mu.Lock()
@@ -209,6 +250,9 @@ func (s *Scan) Close() {
 	}
 	if s.n != nil {
 		s.n.close()
+	}
+	if s.journal != nil {
+		s.journal.Close()
 	}
 }
 

@@ -202,6 +202,26 @@ func TestSummary(t *testing.T) {
 	if got := Summary(infos[:1]); got != "1 service: 1 up, 0 down" {
 		t.Fatalf("one: %q", got)
 	}
+	// A crash loop is down whether its process runs at the moment or not:
+	// in its first second after a restart, or flapping; a first start in
+	// its first second is starting.
+	loop := []svinfo.Info{
+		{Name: "a", Supervised: true, Pid: 10, State: state.Up, Want: "up"},
+		{Name: "c", Supervised: true, Pid: 0, State: state.Starting, Want: "up", LastExit: &state.Exit{Code: 3}},
+		{Name: "n", Supervised: true, Pid: 12, State: state.Starting, Want: "up"},
+	}
+	want = "3 services: 1 up, 1 down, 1 starting (c: restarting, exit 3)"
+	if got := Summary(loop); got != want {
+		t.Fatalf("crash loop between runs: %q, want %q", got, want)
+	}
+	loop[1].Pid = 11
+	if got := Summary(loop); got != want {
+		t.Fatalf("crash loop in a run: %q, want %q", got, want)
+	}
+	loop[1].Flapping, loop[1].State = true, state.Up
+	if got, want := Summary(loop), "3 services: 1 up, 1 down, 1 starting (c: flapping, exit 3)"; got != want {
+		t.Fatalf("flapping, running: %q, want %q", got, want)
+	}
 }
 
 // TestStatusFollowsTree: two services under Debian's C supervise; svc -d

@@ -6,6 +6,7 @@ import (
 
 	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/supervise/state"
 )
 
 // maxListed is how many troubled services the STATUS line names.
@@ -14,8 +15,13 @@ const maxListed = 3
 // Summary is the one-line STATUS= text for a tree, e.g.
 // "12 services: 11 up, 1 down (web: restarting, exit 1)". Services wanted
 // up but not running, flapping or unsupervised are named, up to maxListed.
+//
+// A service counts as up when its process runs, it is not flapping, and it
+// is not a restart still in its first second: so a crash loop counts as
+// down from one line to the next, whether its process happens to run at
+// the moment or not. A first start in its first second is "starting".
 func Summary(infos []svinfo.Info) string {
-	up, down, unsup := 0, 0, 0
+	up, down, starting, unsup := 0, 0, 0, 0
 	var trouble []string
 	for i := range infos {
 		in := &infos[i]
@@ -24,10 +30,12 @@ func Summary(infos []svinfo.Info) string {
 			unsup++
 			trouble = append(trouble, in.Name+": not supervised")
 			continue
-		case in.Pid != 0:
-			up++
-		default:
+		case in.Pid == 0 || in.Flapping || restarting(in):
 			down++
+		case in.State == state.Starting:
+			starting++
+		default:
+			up++
 		}
 		if t := troubleOf(in); t != "" {
 			trouble = append(trouble, in.Name+": "+t)
@@ -41,6 +49,9 @@ func Summary(infos []svinfo.Info) string {
 		b.WriteString(" services: ")
 	}
 	b.WriteString(strconv.Itoa(up) + " up, " + strconv.Itoa(down) + " down")
+	if starting > 0 {
+		b.WriteString(", " + strconv.Itoa(starting) + " starting")
+	}
 	if unsup > 0 {
 		b.WriteString(", " + strconv.Itoa(unsup) + " not supervised")
 	}
@@ -67,7 +78,7 @@ func troubleOf(in *svinfo.Info) string {
 	switch {
 	case in.Flapping:
 		what = "flapping"
-	case in.Pid == 0 && in.Want == "up":
+	case (in.Pid == 0 && in.Want == "up") || restarting(in):
 		what = "restarting"
 	default:
 		return ""
@@ -80,4 +91,10 @@ func troubleOf(in *svinfo.Info) string {
 		}
 	}
 	return what
+}
+
+// restarting tells whether in is a run started again after an exit that
+// has not yet lasted its first second (status.json says "starting").
+func restarting(in *svinfo.Info) bool {
+	return in.Pid != 0 && in.State == state.Starting && in.LastExit != nil
 }

@@ -38,6 +38,18 @@ echo 3 >/srv/sv/s6/notification-fd
 mk flood 'exec notifyd flood 20000'
 mk badfd 'exec notifyd echo badfd-running'
 echo 99999999999 >/srv/sv/badfd/notification-fd
+# Two service dirs elsewhere, of the same base name, linked under other
+# names (as /etc/service/tinydyn-pop -> /etc/tinydyn/pop); one has a log/.
+for d in a b; do
+  mkdir -p /srv/real/$d/pop
+  printf '#!/bin/sh\nexec notifyd echo "pop %s"\n' $d >/srv/real/$d/pop/run
+  chmod 755 /srv/real/$d/pop/run
+done
+mkdir -p /srv/real/a/pop/log
+printf '#!/bin/sh\nexec svbridge journal-log tinydyn-pop-log\n' >/srv/real/a/pop/log/run
+chmod 755 /srv/real/a/pop/log/run
+ln -s /srv/real/a/pop /srv/sv/tinydyn-pop
+ln -s /srv/real/b/pop /srv/sv/other-pop
 cat >/etc/systemd/system/svtest.service <<'UNIT'
 [Unit]
 Description=svbridge end-to-end svscan
@@ -175,7 +187,7 @@ func TestSystemdBridge(t *testing.T) {
 			t.Fatalf("ActiveState after start: %q", st)
 		}
 		// READY waits until each supervise answers: none is "not supervised".
-		if txt := show(t, c, "StatusText"); !regexp.MustCompile(`^8 services: \d+ up, \d+ down`).MatchString(txt) ||
+		if txt := show(t, c, "StatusText"); !regexp.MustCompile(`^10 services: \d+ up, \d+ down`).MatchString(txt) ||
 			strings.Contains(txt, "not supervised") {
 			t.Fatalf("StatusText right after start: %q", txt)
 		}
@@ -187,15 +199,15 @@ func TestSystemdBridge(t *testing.T) {
 	})
 
 	t.Run("StatusTextFollowsTree", func(t *testing.T) {
-		got := statusTextMatchesTree(t, c, "steady", func(s string) bool { return strings.HasPrefix(s, "8 services: 7 up, 1 down") })
+		got := statusTextMatchesTree(t, c, "steady", func(s string) bool { return strings.HasPrefix(s, "10 services: 9 up, 1 down") })
 		t.Logf("StatusText: %q", got)
 		c.MustSh(t, "svc -d /srv/sv/web")
-		got = statusTextMatchesTree(t, c, "after svc -d web", func(s string) bool { return strings.HasPrefix(s, "8 services: 6 up, 2 down") })
+		got = statusTextMatchesTree(t, c, "after svc -d web", func(s string) bool { return strings.HasPrefix(s, "10 services: 8 up, 2 down") })
 		t.Logf("StatusText after svc -d web: %q", got)
 	})
 
 	t.Run("JournalEntriesDownUp", func(t *testing.T) {
-		q := "_SYSTEMD_UNIT=svtest.service SVC_NAME=web"
+		q := "_SYSTEMD_UNIT=svtest.service SYSLOG_IDENTIFIER=supervise SVC_NAME=web"
 		waitEntries(t, c, "web down", q, func(es []entry) bool { return countEvent(es, "down") > 0 })
 		c.MustSh(t, "svc -u /srv/sv/web")
 		es := waitEntries(t, c, "web up again", q, func(es []entry) bool {
@@ -225,6 +237,30 @@ func TestSystemdBridge(t *testing.T) {
 		}
 	})
 
+	t.Run("LinkedServiceNames", func(t *testing.T) {
+		// Named as in the scan dir (not after the link's target: both are
+		// "pop"), the logger NAME/log; SVC_DIR is where it really is.
+		want := map[string]string{"tinydyn-pop": "/srv/real/a/pop", "other-pop": "/srv/real/b/pop",
+			"tinydyn-pop/log": "/srv/real/a/pop/log"}
+		for name, dir := range want {
+			es := waitEntries(t, c, name+" started", "_SYSTEMD_UNIT=svtest.service SYSLOG_IDENTIFIER=supervise SVC_NAME="+name,
+				func(es []entry) bool { return countEvent(es, "started") > 0 })
+			for _, e := range es {
+				if e["SVC_DIR"] != dir || !strings.HasPrefix(e["MESSAGE"], name+": ") {
+					t.Errorf("%s: entry %v", name, e)
+				}
+			}
+		}
+		if es := journalEntries(t, c, "SYSLOG_IDENTIFIER=supervise SVC_NAME=pop"); len(es) > 0 {
+			t.Errorf("entries named after the link's target: %v", es)
+		}
+		var infos []svinfo.Info
+		if err := json.Unmarshal([]byte(c.MustSh(t, "svbridge status --json /srv/sv/tinydyn-pop")), &infos); err != nil ||
+			len(infos) != 1 || infos[0].Name != "tinydyn-pop" {
+			t.Errorf("svbridge status of the link: %v %+v", err, infos)
+		}
+	})
+
 	t.Run("CrashAndCrashLoop", func(t *testing.T) {
 		c.MustSh(t, "svc -o /srv/sv/crash")
 		q := "_SYSTEMD_UNIT=svtest.service SVC_NAME=crash"
@@ -234,24 +270,58 @@ func TestSystemdBridge(t *testing.T) {
 				t.Errorf("crash entry: %v", e)
 			}
 		}
+		steady := statusTextMatchesTree(t, c, "before the crash loop", func(s string) bool { return strings.HasPrefix(s, "10 services: 9 up, 1 down") })
+		restartsBefore := restartsOf(t, c, "crash")
+		from := time.Now().UnixMicro()
 		c.MustSh(t, "svc -u /srv/sv/crash")
-		es = waitEntries(t, c, "crash loop", q, func(es []entry) bool {
-			return countEvent(es, "exited") >= 4 && countEvent(es, "restarting") >= 2
-		})
-		maxRestarts := 0
-		for _, e := range es {
-			if e["SVC_EVENT"] == "restarting" {
-				n, _ := strconv.Atoi(e["SVC_RESTARTS"])
-				maxRestarts = max(maxRestarts, n)
+		// 30 s of crash loop, StatusText sampled every second: the loop
+		// never counts as up, and from the third second on it is named.
+		start := time.Now()
+		var samples []string
+		for i := 1; time.Since(start) < 30*time.Second; i++ {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second)))
+			txt := show(t, c, "StatusText")
+			samples = append(samples, txt)
+			if !strings.HasPrefix(txt, "10 services: 9 up, 1 down") || (i >= 3 && !strings.Contains(txt, "crash: ")) {
+				t.Errorf("StatusText %d s into the crash loop: %q (before it: %q)", i, txt, steady)
 			}
 		}
-		if maxRestarts < 2 {
-			t.Errorf("SVC_RESTARTS never above %d in a crash loop", maxRestarts)
+		restarts := restartsOf(t, c, "crash") - restartsBefore
+		if restarts < 15 {
+			t.Fatalf("only %d restarts in 30 s of crash loop", restarts)
 		}
-		t.Logf("crash loop: %d exited, %d restarting, %d flapping entries", countEvent(es, "exited"),
-			countEvent(es, "restarting"), countEvent(es, "flapping"))
-		got := statusTextMatchesTree(t, c, "crash loop", func(s string) bool { return strings.Contains(s, "crash: ") })
-		t.Logf("StatusText in the crash loop: %q", got)
+		var loop []entry
+		for _, e := range journalEntries(t, c, q) {
+			if us, _ := strconv.ParseInt(e["SVC_EVENT_USEC"], 10, 64); us > from {
+				loop = append(loop, e)
+			}
+		}
+		var kinds []string
+		for _, e := range loop {
+			kinds = append(kinds, e["SVC_EVENT"]+": "+e["MESSAGE"])
+		}
+		t.Logf("%d restarts, %d entries:\n%s", restarts, len(loop), strings.Join(kinds, "\n"))
+		// About one entry per restart until flapping (3 quick runs), then a
+		// summary a minute at most: started, 3 exits, flapping, maybe one
+		// summary (and one exit more if the first run raced svc -u).
+		if n := countEvent(loop, "flapping"); n != 1 {
+			t.Errorf("%d flapping entries, want 1", n)
+		}
+		if len(loop) > 1+supervise.FlapRuns+1+1+1 || countEvent(loop, "exited") > supervise.FlapRuns+1 ||
+			countEvent(loop, "restarting") > 0 || countEvent(loop, "restarts") > 1 {
+			t.Errorf("%d entries for %d restarts in 30 s", len(loop), restarts)
+		}
+		t.Logf("last of %d StatusText samples: %q", len(samples), samples[len(samples)-1])
+
+		// Fixed: it stays up, and says it recovered.
+		c.MustSh(t, `printf '#!/bin/sh\nexec notifyd echo crash-fixed\n' >/srv/sv/crash/run.new && chmod 755 /srv/sv/crash/run.new && mv /srv/sv/crash/run.new /srv/sv/crash/run`)
+		es = waitEntries(t, c, "recovered", q+" SVC_EVENT=recovered", func(es []entry) bool { return len(es) > 0 })
+		if !regexp.MustCompile(`^crash: recovered: up \(pid \d+\) after flapping for \d+ (s|min)( \d+ s)?, \d+ restarts$`).MatchString(es[0]["MESSAGE"]) ||
+			es[0]["MESSAGE_ID"] != journal.MessageIDs[journal.EventRecovered] {
+			t.Errorf("recovered entry: %v", es[0])
+		}
+		statusTextMatchesTree(t, c, "after the recovery", func(s string) bool { return strings.HasPrefix(s, "10 services: 10 up, 0 down") })
+		c.MustSh(t, "svc -d /srv/sv/crash")
 	})
 
 	t.Run("CatalogExplainsEntries", func(t *testing.T) {
@@ -263,10 +333,41 @@ func TestSystemdBridge(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.MustSh(t, "install -D -m 644 /mnt/share/svbridge.catalog /usr/lib/systemd/catalog/svbridge.catalog && journalctl --update-catalog")
-		out := c.MustSh(t, "journalctl -x --no-pager -n 1 SVC_NAME=crash MESSAGE_ID="+journal.MessageIDs[supervise.EventExited])
-		if !strings.Contains(out, "Subject: Service crash exited") || !strings.Contains(out, "exit code 3") {
-			t.Fatalf("journalctl -x does not explain the entry:\n%s", out)
+		// Every value filled in, in words: no @FIELD@ left, no field name.
+		raw := regexp.MustCompile(`@[A-Z_]+@|SVC_[A-Z_]+|SVSCAN_[A-Z_]+`)
+		explain := func(what, match string, want ...string) {
+			t.Helper()
+			out := c.MustSh(t, "journalctl -x --no-pager -n 1 "+match)
+			// The explanation's lines, marked "░░ " (or "-- "), as one text.
+			var words []string
+			for _, l := range strings.Split(out, "\n") {
+				l = strings.TrimPrefix(strings.TrimPrefix(l, "░░"), "--")
+				words = append(words, strings.Fields(l)...)
+			}
+			text := strings.Join(words, " ")
+			if m := raw.FindString(out); m != "" {
+				t.Errorf("%s: journalctl -x shows %q:\n%s", what, m, out)
+			}
+			for _, w := range want {
+				if !regexp.MustCompile(w).MatchString(text) {
+					t.Errorf("%s: journalctl -x lacks %q:\n%s", what, w, out)
+				}
+			}
+			t.Logf("%s:\n%s", what, out)
 		}
+		explain("exit", "SVC_NAME=crash SVC_EXIT_CODE=3 MESSAGE_ID="+journal.MessageIDs[supervise.EventExited],
+			`Subject: Service crash exited with code 3`, `crash \(/srv/sv/crash/run\) exited with code 3 after running for \d+(\.\d)? (µs|ms)\.`,
+			`It is wanted up, so supervise starts it again`)
+		explain("stopped", "SVC_NAME=web SVC_WANT=down MESSAGE_ID="+journal.MessageIDs[supervise.EventExited],
+			`Subject: Service web (exited with code 0|was killed by signal SIGTERM)`, `It is wanted down \(svc -d\)`)
+		explain("flapping", "SVC_NAME=crash MESSAGE_ID="+journal.MessageIDs[supervise.EventFlapping],
+			`Subject: Service crash is flapping`, `3 times in a row; the last time it exited with code 3\.`)
+		explain("recovered", "SVC_NAME=crash MESSAGE_ID="+journal.MessageIDs[journal.EventRecovered],
+			`Subject: Service crash recovered`, `had been flapping for \d+ (s|min)( \d+ s)?, with \d+ restarts`)
+		explain("wanted down", "SVC_NAME=web MESSAGE_ID="+journal.MessageIDs[supervise.EventWantedDown],
+			`Subject: Service web is wanted down`)
+		explain("svscan added", "SVC_NAME=tinydyn-pop MESSAGE_ID="+journal.ServiceAddedMessageID,
+			`Subject: svscan supervises tinydyn-pop`, `scan directory /srv/sv \(the service directory is /srv/real/a/pop\)`)
 	})
 
 	t.Run("NotifyDaemonReady", func(t *testing.T) {
@@ -336,26 +437,32 @@ func TestSystemdBridge(t *testing.T) {
 	})
 
 	t.Run("JournaldStoppedAndBack", func(t *testing.T) {
-		before := len(journalEntries(t, c, "SVC_NAME=crash SVC_EVENT=exited"))
-		restartsBefore := restartsOf(t, c, "crash")
+		restartsBefore := restartsOf(t, c, "logged")
 		const units = "systemd-journald.socket systemd-journald-dev-log.socket systemd-journald.service"
 		stopped := time.Now().UnixMicro()
 		c.MustSh(t, "systemctl stop "+units)
 		defer c.Sh("systemctl start " + units) // also when a check below fails
-		// The crash loop goes on without journald: restarts keep counting.
-		c.Eventually(t, "supervision without journald", 20*time.Second, "svbridge status --json /srv/sv/crash", func(s string) bool {
-			var in []svinfo.Info
-			return json.Unmarshal([]byte(s), &in) == nil && len(in) == 1 && in[0].Restarts != nil && *in[0].Restarts >= restartsBefore+3
-		})
+		// Supervision goes on without journald: logged (whose output goes
+		// to its log/, not to a journald stream that the outage breaks)
+		// stopped and started three times, each start once its stop is done.
+		for i := 1; i <= 3; i++ {
+			c.MustSh(t, "svc -d /srv/sv/logged && svbridge wait -d -t 10 /srv/sv/logged && svc -u /srv/sv/logged")
+			c.Eventually(t, "logged started again without journald", 20*time.Second, "svbridge status --json /srv/sv/logged", func(s string) bool {
+				var in []svinfo.Info
+				return json.Unmarshal([]byte(s), &in) == nil && len(in) == 1 && in[0].Restarts != nil && *in[0].Restarts >= restartsBefore+i
+			})
+		}
 		restarted := time.Now().UnixMicro()
 		c.MustSh(t, "systemctl start "+units)
+		// The next event of logged's supervise finds journald back.
+		c.MustSh(t, "svc -d /srv/sv/logged && svbridge wait -d -t 10 /srv/sv/logged && svc -u /srv/sv/logged")
 		// supervise says once, in the journal, that it could not write.
 		gap := waitEntries(t, c, "gap note", "_SYSTEMD_UNIT=svtest.service MESSAGE_ID="+journal.GapMessageID,
 			func(es []entry) bool { return len(es) > 0 })
 		t.Logf("gap note: %s", gap[0]["MESSAGE"])
 		// The entries of the outage were kept and sent late, with their time.
 		during := 0
-		for _, e := range journalEntries(t, c, "SVC_NAME=crash SVC_EVENT=exited") {
+		for _, e := range journalEntries(t, c, "SVC_NAME=logged SVC_EVENT=exited") {
 			if us, _ := strconv.ParseInt(e["SVC_EVENT_USEC"], 10, 64); us > stopped && us < restarted {
 				during++
 			}
@@ -384,18 +491,24 @@ func TestSystemdBridge(t *testing.T) {
 			}
 			time.Sleep(300 * time.Millisecond)
 		}
-		waitEntries(t, c, "entries after journald is back", "SVC_NAME=crash SVC_EVENT=exited", func(es []entry) bool { return len(es) > before+2 })
 		if st := show(t, c, "ActiveState"); st != "active" {
 			t.Fatalf("svtest %s after journald restart", st)
 		}
-		if out, err := c.Sh("svok /srv/sv/web && svok /srv/sv/crash"); err != nil {
+		waitEntries(t, c, "entries after journald is back", "SVC_NAME=logged SVC_EVENT=wanted-down", func(es []entry) bool {
+			for _, e := range es {
+				if us, _ := strconv.ParseInt(e["SVC_EVENT_USEC"], 10, 64); us > restarted {
+					return true
+				}
+			}
+			return false
+		})
+		if out, err := c.Sh("svok /srv/sv/logged && svok /srv/sv/web && svok /srv/sv/crash"); err != nil {
 			t.Fatalf("supervise lost across journald's outage: %v %s", err, out)
 		}
 		c.MustSh(t, "systemctl restart systemd-journald.service")
 		if st := show(t, c, "ActiveState"); st != "active" {
 			t.Fatalf("svtest %s after systemctl restart systemd-journald", st)
 		}
-		c.MustSh(t, "svc -d /srv/sv/crash")
 	})
 
 	t.Run("ReloadOnSIGHUP", func(t *testing.T) {
@@ -431,6 +544,39 @@ func TestSystemdBridge(t *testing.T) {
 			})
 		c.Eventually(t, "watchdog message", 10*time.Second, "journalctl --no-pager -u svtest.service | grep -i 'watchdog timeout'", nil)
 		statusTextMatchesTree(t, c, "after the watchdog restart", nil)
+	})
+
+	t.Run("SvscanAddsAndForgets", func(t *testing.T) {
+		q := "_SYSTEMD_UNIT=svtest.service SYSLOG_IDENTIFIER=svscan"
+		es := waitEntries(t, c, "svscan's service-added entries", q+" MESSAGE_ID="+journal.ServiceAddedMessageID,
+			func(es []entry) bool { return countEvent(es, "service-added") >= 10 })
+		for _, e := range es {
+			if e["SVC_NAME"] == "tinydyn-pop" && (e["SVC_DIR"] != "/srv/real/a/pop" || e["SVSCAN_DIR"] != "/srv/sv" ||
+				e["MESSAGE"] != "svscan: supervising tinydyn-pop (/srv/real/a/pop)") {
+				t.Errorf("added entry: %v", e)
+			}
+		}
+		// Taken out as daemontools says (rename, svc -dx): forgotten once
+		// its supervise processes have exited.
+		from := time.Now().UnixMicro()
+		c.MustSh(t, "mv /srv/sv/other-pop /srv/sv/.other-pop && svc -dx /srv/sv/.other-pop")
+		es = waitEntries(t, c, "other-pop forgotten", q+" SVC_NAME=other-pop MESSAGE_ID="+journal.ServiceForgottenMessageID,
+			func(es []entry) bool { return len(es) > 0 })
+		if e := es[0]; e["SVC_EVENT"] != "service-forgotten" || e["SVC_DIR"] != "/srv/real/b/pop" ||
+			e["MESSAGE"] != "svscan: forgot other-pop: gone from /srv/sv, its supervise has exited" {
+			t.Errorf("forgotten entry: %v", e)
+		}
+		// Back in the scan dir: added again.
+		c.MustSh(t, "mv /srv/sv/.other-pop /srv/sv/other-pop")
+		waitEntries(t, c, "other-pop added again", q+" SVC_NAME=other-pop MESSAGE_ID="+journal.ServiceAddedMessageID,
+			func(es []entry) bool {
+				for _, e := range es {
+					if ts, _ := strconv.ParseInt(e["__REALTIME_TIMESTAMP"], 10, 64); ts > from {
+						return true
+					}
+				}
+				return false
+			})
 	})
 
 	t.Run("Stop", func(t *testing.T) {

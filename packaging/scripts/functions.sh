@@ -34,13 +34,18 @@ svb_reload() {
 }
 
 # svb_fix_state: a service dir whose supervise/ is a symbolic link into the
-# state dir (update-service --add) needs the link's target to exist.
+# state dir (update-service --add) needs the link's target to exist, 0700
+# as supervise makes its supervise/ (also after a purge removed it, and for
+# one an earlier version made 0755).
 svb_fix_state() {
 	for l in "$SVB_SERVICEDIR"/*/supervise "$SVB_SERVICEDIR"/*/log/supervise; do
-		[ -h "$l" ] && [ ! -e "$l" ] || continue
+		[ -h "$l" ] || continue
 		t=$(readlink "$l")
 		case $t in
-		"$SVB_STATEDIR"/*) mkdir -p "$t" ;;
+		"$SVB_STATEDIR"/*)
+			if [ ! -e "$t" ]; then mkdir -p -m 0700 "$t" || :; fi
+			if [ -d "$t" ] && [ ! -h "$t" ]; then chmod 0700 "$t" || :; fi
+			;;
 		esac
 	done
 }

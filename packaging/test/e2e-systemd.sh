@@ -97,6 +97,7 @@ fi
 check "fixtures" sh_in "$fixtures"
 check "update-service --add /etc/sv/hello" sh_in 'update-service --add /etc/sv/hello | grep -qx "Service hello added."'
 check "update-service moved supervise/ state to /var/lib/supervise" sh_in '[ "$(readlink /etc/sv/hello/supervise)" = /var/lib/supervise/hello ] && [ "$(readlink /etc/sv/hello/log/supervise)" = /var/lib/supervise/hello.log ]'
+check "  its state dirs are 0700" sh_in '[ "$(stat -c %a /var/lib/supervise/hello /var/lib/supervise/hello.log)" = "$(printf "700\n700")" ]'
 check "update-service --list hello" sh_in 'update-service --list hello | grep -qx "hello -> /etc/sv/hello"'
 check "hello comes up (svstat)" until_ok 15 up /etc/service/hello
 check "plain comes up, with its logger" until_ok 15 up /etc/service/plain /etc/service/plain/log
@@ -149,6 +150,8 @@ check "  the admin's service dirs stay" c test -x /etc/sv/hello/run -a -x /etc/s
 echo "-- install again after the purge"
 check "apt-get install NEW" c apt-get install -y "$NEW" >"$SDH_STATE_DIR/reinstall.log" 2>&1
 check "  hello (its supervise link into /var/lib/supervise was left dangling) and plain up" until_ok 15 up /etc/service/hello /etc/service/hello/log /etc/service/plain /etc/service/plain/log
+check "  hello's state dirs are made again 0700" sh_in '[ "$(stat -c %a /var/lib/supervise/hello /var/lib/supervise/hello.log)" = "$(printf "700\n700")" ]'
+sh_in 'stat -c "%a %n" /var/lib/supervise /var/lib/supervise/*' | while read -r l; do note "$l"; done
 halt main
 
 if [ -n "$debian" ]; then

@@ -44,7 +44,16 @@ for deb in $debs; do
 	want=62
 	[ "$arch" = arm64 ] && want=183
 	check "$b: binaries are static ELF for $arch" sh -c "[ \"\$(od -An -t u2 -j 18 -N 2 '$x/usr/bin/svbridge' | tr -d ' ')\" = $want ] && [ \"\$(od -An -t u2 -j 18 -N 2 '$x/usr/bin/supervise' | tr -d ' ')\" = $want ] && ! od -c '$x/usr/bin/svbridge' | head -40 | grep -q 'l   d   -   l   i   n   u   x'"
-	check "$b: Conflicts/Replaces/Provides daemontools" sh -c "dpkg-deb -f '$deb' Conflicts | grep -q 'daemontools-run' && dpkg-deb -f '$deb' Replaces | grep -q 'daemontools,' && dpkg-deb -f '$deb' Provides | grep -q daemontools"
+	check "$b: Conflicts/Replaces daemontools" sh -c "dpkg-deb -f '$deb' Conflicts | grep -q 'daemontools-run' && dpkg-deb -f '$deb' Replaces | grep -q 'daemontools,'"
+	# versioned, as Debian ships them, so daemontools-run's own
+	# "Depends: daemontools (>> 1:0.76)" is met by svbridge
+	prov=$(dpkg-deb -f "$deb" Provides)
+	check "$b: Provides daemontools (= 1:0.76-8.1), daemontools-run (= 1:0.76-8.1)" test "$prov" = "daemontools (= 1:0.76-8.1), daemontools-run (= 1:0.76-8.1)"
+	pver=$(echo "$prov" | sed -n 's/^daemontools (= \([^)]*\)).*/\1/p')
+	check "$b: the provided version meets daemontools (>> 1:0.76)" dpkg --compare-versions "$pver" gt 1:0.76
+	dver=$(apt-cache show --no-all-versions daemontools 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+	[ -z "$dver" ] || [ "$dver" = "$pver" ] || note "Debian's daemontools here is $dver, svbridge provides $pver: update nfpm.yaml"
+	check "$b: the description explains the runit conflict" sh -c "dpkg-deb -f '$deb' Description | grep -q 'conflicts with runit'"
 	check "$b: svc svok svstat link to the lean supervise, multilog to svbridge" sh -c "for p in svc svok svstat; do [ \"\$(readlink '$x'/usr/bin/\$p)\" = supervise ] || exit 1; done; [ \"\$(readlink '$x/usr/bin/multilog')\" = svbridge ]"
 	check "$b: changelog.gz and copyright" test -s "$x/usr/share/doc/svbridge/changelog.gz" -a -s "$x/usr/share/doc/svbridge/copyright"
 done
@@ -75,7 +84,7 @@ for rpm in $rpms; do
 	check "$b: no scriptlet restarts svscan.service" test -z "$(echo "$scripts" | grep -E 'systemctl (try-)?restart|deb-systemd-invoke restart')"
 	check "$b: %preun stops only on erase (\$1 = 0)" has_lines "$(section "$scripts" preuninstall postuninstall)" 'if [ "$1" -eq 0 ]; then'
 	check "$b: Requires /bin/sh" has_lines "$(rpm -qp --requires "$rpm" 2>/dev/null)" /bin/sh
-	check "$b: Provides daemontools daemontools-run" has_lines "$(rpm -qp --provides "$rpm" 2>/dev/null)" daemontools daemontools-run
+	check "$b: Provides daemontools = 1:0.76-8.1, daemontools-run = 1:0.76-8.1" has_lines "$(rpm -qp --provides "$rpm" 2>/dev/null)" 'daemontools = 1:0.76-8.1' 'daemontools-run = 1:0.76-8.1'
 	check "$b: Conflicts daemontools daemontools-run runit runit-run runit-init" has_lines "$(rpm -qp --conflicts "$rpm" 2>/dev/null)" daemontools daemontools-run runit runit-run runit-init
 done
 

@@ -4,20 +4,25 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/scan"
+	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
-// recorder is a ScanObserver that logs the calls it gets.
+// recorder is a ScanObserver that logs the calls it gets (Added and
+// Forgotten apart: they come in directory order).
 type recorder struct {
 	mu     sync.Mutex
 	calls  []string
+	added  []string
 	alive  int
 	output *os.File
 }
@@ -33,10 +38,23 @@ func (r *recorder) Alive() {
 	r.alive++
 	r.mu.Unlock()
 }
+func (r *recorder) Added(service string) {
+	r.mu.Lock()
+	r.added = append(r.added, "Added "+service)
+	r.mu.Unlock()
+}
+func (r *recorder) Forgotten(service string) {
+	r.mu.Lock()
+	r.added = append(r.added, "Forgotten "+service)
+	r.mu.Unlock()
+}
 func (r *recorder) Stopping()  { r.add("Stopping") }
 func (r *recorder) Reloading() { r.add("Reloading") }
 func (r *recorder) ServiceOutput(service string) (*os.File, error) {
 	r.add("ServiceOutput " + service)
+	if r.output == nil {
+		return nil, nil
+	}
 	// A fresh descriptor each time, as the bridge's journal streams are:
 	// the scanner closes it once the supervise has it.
 	return os.OpenFile(r.output.Name(), os.O_WRONLY|os.O_APPEND, 0)
@@ -124,6 +142,13 @@ func testObserverHooks(t *testing.T, inProcess bool) {
 	want := []string{"ServiceOutput b", "ScanDone a,b", "Reloading", "ScanDone a,b", "Stopping"}
 	if got := rec.snapshot(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("calls %q, want %q", got, want)
+	}
+	rec.mu.Lock()
+	added := append([]string(nil), rec.added...)
+	rec.mu.Unlock()
+	slices.Sort(added)
+	if want := []string{"Added a", "Added b"}; !slices.Equal(added, want) {
+		t.Errorf("Added/Forgotten calls %q, want %q", added, want)
 	}
 	if rec.alive < 4 {
 		t.Errorf("Alive called %d times, want at least one per loop turn (4+)", rec.alive)
@@ -251,4 +276,106 @@ func (s *syncBuilder) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// events records the Events of in-process supervisors.
+type events struct {
+	mu  sync.Mutex
+	evs []supervise.Event
+}
+
+func (e *events) Observe(ev supervise.Event) {
+	e.mu.Lock()
+	e.evs = append(e.evs, ev)
+	e.mu.Unlock()
+}
+
+// started returns service name -> Dir of every "started" event so far.
+func (e *events) started() map[string]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := map[string]string{}
+	for _, ev := range e.evs {
+		if ev.Kind == supervise.EventStarted {
+			m[ev.Service] = ev.Dir
+		}
+	}
+	return m
+}
+
+// TestLinkedServicesNamedAsLinked: a service dir linked into the scan dir
+// is named after the link, its logger NAME/log, two links to dirs of the
+// same base name do not collide, and Dir is the resolved directory
+// (in-process supervisors, whose events the test sees). svscan says when
+// it adds a service and when it forgets one (gone from the scan dir,
+// supervise exited); supervise processes, which a rename does not disturb.
+func TestLinkedServicesNamedAsLinked(t *testing.T) {
+	tmp := t.TempDir()
+	sv := filepath.Join(tmp, "sv")
+	a, b := filepath.Join(tmp, "a", "pop"), filepath.Join(tmp, "b", "pop")
+	service(t, a, helper(t, "hang"), "exec cat >/dev/null")
+	service(t, b, helper(t, "hang"), "")
+	if err := os.MkdirAll(sv, 0755); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{"tinydyn-pop": a, "other-pop": b} {
+		if err := os.Symlink(target, filepath.Join(sv, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := reap.New()
+	defer r.Close()
+	run := func(cfg scan.Config) (chan<- os.Signal, func()) {
+		sigs := make(chan os.Signal, 4)
+		code := make(chan int, 1)
+		go func() { code <- scan.New(cfg).Run(sigs) }()
+		return sigs, func() {
+			sigs <- syscall.SIGTERM
+			select {
+			case <-code:
+			case <-time.After(20 * time.Second):
+				t.Fatal("Run did not return within 20 s of SIGTERM")
+			}
+		}
+	}
+
+	evs := &events{}
+	warn := &syncBuilder{}
+	_, stop := run(scan.Config{Dir: sv, Reaper: r, Warn: warn, InProcess: true, Events: evs, Interval: time.Hour})
+	want := map[string]string{"tinydyn-pop": a, "tinydyn-pop/log": filepath.Join(a, "log"), "other-pop": b}
+	waitFor(t, 10*time.Second, "three started events", func() bool { return len(evs.started()) >= 3 })
+	stop()
+	if got := evs.started(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("started events name -> dir %v, want %v", got, want)
+	}
+
+	rec := &recorder{}
+	sigs, stop := run(scan.Config{Dir: sv, Reaper: r, Observer: rec, Warn: warn, Interval: time.Hour,
+		Launcher: scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}}})
+	defer stop()
+	waitFor(t, 10*time.Second, "other-pop up", func() bool { return servicePid(b) != 0 })
+	// Take other-pop out as the daemontools docs say: rename, svc -dx.
+	if err := os.Rename(filepath.Join(sv, "other-pop"), filepath.Join(sv, ".other-pop")); err != nil {
+		t.Fatal(err)
+	}
+	if err := svctl.Control(filepath.Join(sv, ".other-pop"), []byte("dx")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "Forgotten other-pop", func() bool {
+		sigs <- syscall.SIGHUP // a rescan forgets what has gone and exited
+		time.Sleep(50 * time.Millisecond)
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return slices.Contains(rec.added, "Forgotten other-pop")
+	})
+	rec.mu.Lock()
+	added := append([]string(nil), rec.added...)
+	rec.mu.Unlock()
+	slices.Sort(added)
+	if w := []string{"Added other-pop", "Added tinydyn-pop", "Forgotten other-pop"}; !slices.Equal(added, w) {
+		t.Errorf("Added/Forgotten calls %q, want %q", added, w)
+	}
+	if warn.String() != "" {
+		t.Errorf("warnings: %s", warn.String())
+	}
 }

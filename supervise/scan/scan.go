@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,7 +42,11 @@ const (
 
 // Config is what a Scanner needs. Zero durations take the defaults.
 type Config struct {
-	Dir      string // the scan directory ("." after svscan's chdir)
+	Dir string // the scan directory ("." after svscan's chdir)
+	// Path is the scan directory's absolute path as given, links not
+	// resolved; services are named after their entries in it (a link
+	// NAME -> /elsewhere/x is the service NAME). Empty: Dir made absolute.
+	Path     string
 	Launcher Launcher
 	Reaper   *reap.Reaper           // required: starts and reaps the supervise processes
 	Observer supervise.ScanObserver // may be nil
@@ -135,6 +140,13 @@ func New(cfg Config) *Scanner {
 	}
 	if cfg.Dir == "" {
 		cfg.Dir = "."
+	}
+	if cfg.Path == "" {
+		if abs, err := filepath.Abs(cfg.Dir); err == nil {
+			cfg.Path = abs
+		} else {
+			cfg.Path = cfg.Dir
+		}
 	}
 	if cfg.Warn == nil {
 		cfg.Warn = io.Discard
@@ -358,6 +370,9 @@ func (s *Scanner) sweep() {
 	s.entries = slices.DeleteFunc(s.entries, func(e *entry) bool {
 		if !e.active && e.pid == 0 && e.logPid == 0 {
 			s.closePipe(e)
+			if s.cfg.Observer != nil {
+				s.cfg.Observer.Forgotten(e.name)
+			}
 			return true
 		}
 		return false
@@ -423,6 +438,9 @@ func (s *Scanner) start(name string) bool {
 			}
 		}
 		s.entries = append(s.entries, e)
+		if s.cfg.Observer != nil {
+			s.cfg.Observer.Added(name)
+		}
 	}
 	e.name = name
 	e.active = true
@@ -562,7 +580,7 @@ func (s *Scanner) spawn(wd, operand string, files [3]*os.File) (int, error) {
 	}
 	attr := &syscall.ProcAttr{
 		Dir:   wd,
-		Env:   s.cfg.Environ,
+		Env:   s.environ(wd),
 		Files: []uintptr{files[0].Fd(), files[1].Fd(), files[2].Fd()},
 	}
 	l := s.cfg.Launcher
@@ -574,6 +592,29 @@ func (s *Scanner) spawn(wd, operand string, files [3]*os.File) (int, error) {
 		keepAlive(f)
 	}
 	return pid, err
+}
+
+// environ is the environment of a supervise started in wd (relative to
+// the scan directory): svscan's, with PWD set to wd's path through the
+// scan directory as a shell would set it, so that supervise names a
+// linked service's logger NAME/log (see supervise.ServiceName).
+func (s *Scanner) environ(wd string) []string {
+	env := make([]string, 0, len(s.cfg.Environ)+1)
+	for _, kv := range s.cfg.Environ {
+		if !strings.HasPrefix(kv, "PWD=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "PWD="+s.logical(wd))
+}
+
+// logical returns the path of p (relative to the scan directory) through
+// the scan directory's own path.
+func (s *Scanner) logical(p string) string {
+	if rel, err := filepath.Rel(s.cfg.Dir, p); err == nil {
+		return filepath.Join(s.cfg.Path, rel)
+	}
+	return filepath.Join(s.cfg.Path, p)
 }
 
 // exited handles the end of a supervise process.
@@ -725,6 +766,7 @@ func (s *Scanner) spawnInProcess(wd, operand string, files [3]*os.File) (int, er
 	sup, err := supervise.New(supervise.Config{
 		Dir:      dir,
 		Name:     name,
+		Service:  supervise.ServiceName(s.logical(dir)),
 		Reaper:   s.cfg.Reaper,
 		Observer: s.cfg.Events,
 		Log:      s.cfg.Warn,

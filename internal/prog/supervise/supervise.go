@@ -7,6 +7,7 @@ package supervise
 import (
 	"errors"
 	"os"
+	"path/filepath"
 
 	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/internal/cli"
@@ -22,12 +23,21 @@ func Main(e *cli.Env) int {
 		return cli.Usage(e.Stderr, prog, "supervise dir")
 	}
 	dir := e.Args[1]
+	// The service is named as the operand names it, completed by the
+	// working directory as the shell or svscan keeps it in $PWD: a link
+	// /etc/service/NAME -> /elsewhere/x is NAME, its logger NAME/log.
+	service := dir
+	if !filepath.IsAbs(dir) {
+		if wd, err := os.Getwd(); err == nil {
+			service = filepath.Join(wd, dir)
+		}
+	}
 	if err := os.Chdir(dir); err != nil {
 		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to chdir to ", dir, ": ", unwrap(err))
 	}
 	r := reap.New()
 	defer r.Close()
-	cfg := engine.Config{Dir: ".", Name: dir, Reaper: r, Log: e.Stderr, Prog: prog, Environ: e.Environ}
+	cfg := engine.Config{Dir: ".", Name: dir, Service: engine.ServiceName(service), Reaper: r, Log: e.Stderr, Prog: prog, Environ: e.Environ}
 	if obs := journal.NewObserver(); obs != nil {
 		cfg.Observer = obs
 	}

@@ -6,6 +6,7 @@ package svscan
 import (
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -33,14 +34,21 @@ const EnvInterval = "SVBRIDGE_SCAN_INTERVAL"
 
 // Main runs svscan.
 func Main(e *cli.Env) int {
+	// The scan directory's path as given (links not resolved): services
+	// are named after their entries in it.
+	path, _ := os.Getwd()
 	if len(e.Args) > 1 {
+		if filepath.IsAbs(e.Args[1]) || path == "" {
+			path = filepath.Clean(e.Args[1])
+		} else {
+			path = filepath.Join(path, e.Args[1])
+		}
 		if err := os.Chdir(e.Args[1]); err != nil {
 			return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to chdir to ", e.Args[1], ": ", err)
 		}
 	}
-	dir, err := os.Getwd()
-	if err != nil {
-		dir = "."
+	if path == "" {
+		path = "."
 	}
 
 	// Subscribe before the first child exists.
@@ -52,7 +60,7 @@ func Main(e *cli.Env) int {
 
 	// The observer takes svscan's own NOTIFY_SOCKET and WATCHDOG_*: the
 	// supervise processes must not inherit them.
-	obs := systemd.NewScanObserver(dir)
+	obs := systemd.NewScanObserver(path)
 	exe, _ := os.Executable()
 	env := slices.DeleteFunc(slices.Clone(e.Environment()), func(kv string) bool {
 		return strings.HasPrefix(kv, "NOTIFY_SOCKET=") || strings.HasPrefix(kv, "WATCHDOG_USEC=") ||
@@ -76,6 +84,7 @@ func Main(e *cli.Env) int {
 	}
 	cfg := scan.Config{
 		Dir:      ".",
+		Path:     path,
 		Launcher: scan.FindSupervise(getenv, exe),
 		Reaper:   r,
 		Observer: obs,

@@ -1,0 +1,222 @@
+package journal
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/svbridge/svbridge/supervise"
+)
+
+// SummaryEvery is how often, at most, a flapping service gets an entry.
+const SummaryEvery = time.Minute
+
+// Kinds of entries (SVC_EVENT) that only the journal has: they sum up
+// events of supervise that are not written one by one.
+const (
+	// EventRestarts counts a flapping service's restarts since the last
+	// entry about it: "crashy: 57 restarts in the last minute, last exit
+	// code 3".
+	EventRestarts supervise.EventKind = "restarts"
+	// EventRecovered says a flapping service has stayed up for a second.
+	EventRecovered supervise.EventKind = "recovered"
+)
+
+// Throttle decides which events of a service become journal entries, so
+// that a crash loop cannot flood the journal:
+//
+//   - a restart writes one entry, the exit: neither the "restarting" event
+//     nor the "started", "up" and "ready" of the run it starts are written
+//     (they are for a start at boot or by svc -u / svc -o);
+//   - once the service is flapping (the "flapping" entry), its exits and
+//     restarts are counted, not written, and a "restarts" entry sums them
+//     up at most once every SummaryEvery, at the first restart after it is
+//     due;
+//   - a flapping service that stays up for a second writes "recovered"
+//     (in place of "up"); one wanted down or down first writes the
+//     restarts counted since the last entry about it.
+//
+// It keeps one state per service directory (an in-process svscan has one
+// observer for all). Its clock is the events' Time: tests need no timer.
+// It is not safe for concurrent use.
+type Throttle struct {
+	svcs map[string]*serviceLog
+}
+
+type serviceLog struct {
+	restarted bool // the current (or next) run was started by a restart
+	flapping  bool
+	flapSince time.Time
+	summaryAt time.Time       // last entry about the flapping
+	counted   int             // restarts since summaryAt
+	total     int             // restarts since flapSince
+	lastExit  supervise.Event // the last "exited" event
+}
+
+// Entries returns the entries (zero, one or two) to write for ev, with
+// SYSLOG_IDENTIFIER ident.
+func (t *Throttle) Entries(ev supervise.Event, ident string) [][]Field {
+	if t.svcs == nil {
+		t.svcs = map[string]*serviceLog{}
+	}
+	key := ev.Dir + "\x00" + ev.Service
+	st := t.svcs[key]
+	if st == nil {
+		st = &serviceLog{}
+		t.svcs[key] = st
+	}
+	one := func() [][]Field { return [][]Field{Fields(ev, ident)} }
+	switch ev.Kind {
+	case supervise.EventStarted:
+		if st.restarted {
+			return nil // the exit's entry said it restarts
+		}
+		return one()
+	case supervise.EventUp:
+		if st.flapping {
+			st.flapping = false
+			return [][]Field{recoveredFields(ev, ident, st)}
+		}
+		if st.restarted {
+			return nil
+		}
+		return one()
+	case supervise.EventReady:
+		if st.restarted || st.flapping {
+			return nil
+		}
+		return one()
+	case supervise.EventExited:
+		st.lastExit = ev
+		if st.flapping {
+			return nil
+		}
+		return one()
+	case supervise.EventRestarting:
+		st.restarted = true
+		if !st.flapping {
+			return nil
+		}
+		st.counted++
+		st.total++
+		if ev.Time.Sub(st.summaryAt) >= SummaryEvery {
+			return [][]Field{st.summary(ev, ident)}
+		}
+		return nil
+	case supervise.EventFlapping:
+		st.flapping, st.flapSince, st.summaryAt, st.counted, st.total = true, ev.Time, ev.Time, 0, 0
+		return [][]Field{flappingFields(ev, ident, st.lastExit)}
+	case supervise.EventWantedDown, supervise.EventDown:
+		st.restarted = false
+		var out [][]Field
+		if st.flapping && st.counted > 0 {
+			out = append(out, st.summary(ev, ident))
+		}
+		return append(out, Fields(ev, ident))
+	case supervise.EventStatus, supervise.EventStopping:
+		if st.flapping {
+			return nil
+		}
+		return one()
+	}
+	return one()
+}
+
+// summary returns the "restarts" entry for what was counted until ev, and
+// starts counting again.
+func (st *serviceLog) summary(ev supervise.Event, ident string) []Field {
+	window := ev.Time.Sub(st.summaryAt)
+	in := "in the last minute"
+	if window < 50*time.Second || window >= 90*time.Second {
+		in = "in the last " + Duration(window)
+	}
+	n := strconv.Itoa(st.counted) + " restarts"
+	if st.counted == 1 {
+		n = "1 restart"
+	}
+	last := st.lastExit
+	msg := ev.Service + ": " + n + " " + in + ", last " + exitPhrase(last, false)
+	f := []Field{{"MESSAGE", msg}, {"MESSAGE_ID", MessageIDs[EventRestarts]},
+		{"PRIORITY", strconv.Itoa(PriErr)}, {"SYSLOG_IDENTIFIER", ident},
+		{"SVC_NAME", ev.Service}, {"SVC_DIR", ev.Dir}, {"SVC_EVENT", string(EventRestarts)},
+		{"SVC_STATE", "flapping"},
+		{"SVC_RESTARTS_COUNTED", strconv.Itoa(st.counted)},
+		{"SVC_PERIOD", Duration(window)}, {"SVC_PERIOD_USEC", strconv.FormatInt(window.Microseconds(), 10)},
+		{"SVC_ENDED", exitPhrase(last, true)},
+		{"SVC_RESTARTS", strconv.Itoa(ev.Restarts)}}
+	f = append(f, exitFields(last)...)
+	if !ev.Time.IsZero() {
+		f = append(f, Field{"SVC_EVENT_USEC", strconv.FormatInt(ev.Time.UnixMicro(), 10)})
+	}
+	st.summaryAt, st.counted = ev.Time, 0
+	return f
+}
+
+func flappingFields(ev supervise.Event, ident string, last supervise.Event) []Field {
+	f := Fields(ev, ident)
+	f[0].Value = ev.Service + ": flapping: " + strconv.Itoa(supervise.FlapRuns) +
+		" runs in a row ended within a second, the last " + exitPhrase(last, true) +
+		"; supervise restarts it once a second, the journal sums it up once a minute"
+	f = append(f, Field{"SVC_ENDED", exitPhrase(last, true)}, Field{"SVC_FLAP_RUNS", strconv.Itoa(supervise.FlapRuns)})
+	return append(f, exitFields(last)...)
+}
+
+func recoveredFields(ev supervise.Event, ident string, st *serviceLog) []Field {
+	f := Fields(ev, ident)
+	period := ev.Time.Sub(st.flapSince)
+	n := strconv.Itoa(st.total) + " restarts"
+	if st.total == 1 {
+		n = "1 restart"
+	}
+	pid := ""
+	if ev.Pid != 0 {
+		pid = " (pid " + strconv.Itoa(ev.Pid) + ")"
+	}
+	for i := range f {
+		switch f[i].Name {
+		case "MESSAGE":
+			f[i].Value = ev.Service + ": recovered: up" + pid + " after flapping for " + Duration(period) + ", " + n
+		case "MESSAGE_ID":
+			f[i].Value = MessageIDs[EventRecovered]
+		case "SVC_EVENT":
+			f[i].Value = string(EventRecovered)
+		case "PRIORITY":
+			f[i].Value = strconv.Itoa(PriNotice)
+		}
+	}
+	return append(f, Field{"SVC_PERIOD", Duration(period)},
+		Field{"SVC_PERIOD_USEC", strconv.FormatInt(period.Microseconds(), 10)},
+		Field{"SVC_RESTARTS_COUNTED", strconv.Itoa(st.total)})
+}
+
+// exitPhrase says how the run of ev (an "exited" event) ended: "exit code
+// 3" or "killed by signal SIGSEGV"; with verb, "exited with code 3" or
+// "was killed by signal SIGSEGV".
+func exitPhrase(ev supervise.Event, verb bool) string {
+	switch {
+	case ev.Kind != supervise.EventExited:
+		if verb {
+			return "ended"
+		}
+		return "exit unknown"
+	case ev.Pid == 0 && ev.Signal == 0 && verb:
+		return "could not be started"
+	case ev.Signal != 0 && verb:
+		return "was killed by signal " + SignalName(ev.Signal)
+	case ev.Signal != 0:
+		return "killed by signal " + SignalName(ev.Signal)
+	case verb:
+		return "exited with code " + strconv.Itoa(ev.ExitCode)
+	}
+	return "exit code " + strconv.Itoa(ev.ExitCode)
+}
+
+// exitFields are the machine-readable fields of how ev's run ended.
+func exitFields(ev supervise.Event) []Field {
+	if ev.Kind != supervise.EventExited {
+		return nil
+	}
+	if ev.Signal != 0 {
+		return []Field{{"SVC_SIGNAL", strconv.Itoa(ev.Signal)}, {"SVC_SIGNAL_NAME", SignalName(ev.Signal)}}
+	}
+	return []Field{{"SVC_EXIT_CODE", strconv.Itoa(ev.ExitCode)}}
+}
