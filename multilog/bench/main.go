@@ -2,7 +2,7 @@
 // runit's svlogd, s6's s6-log and s6-tai64n, and plain cat, in one run on
 // the same generated corpora. It is a measurement, not a test.
 //
-//	go build -o /tmp/svb/ ./cmd/svbridge && ln -sf svbridge /tmp/svb/multilog && ln -sf svbridge /tmp/svb/tai64n
+//	go build -ldflags=-E=svbridge_rt0 -o /tmp/svb/ ./cmd/supervise && ln -sf supervise /tmp/svb/multilog && ln -sf supervise /tmp/svb/tai64n
 //	go run ./multilog/bench -bin /tmp/svb -dir /tmp/svbridge-bench
 //
 // Corpora (written under -dir, never in the repository): "short", lines of
