@@ -19,7 +19,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/prog/envdir"
@@ -39,6 +38,7 @@ import (
 	"github.com/svbridge/svbridge/internal/prog/svstat"
 	"github.com/svbridge/svbridge/internal/prog/tai64n"
 	"github.com/svbridge/svbridge/internal/prog/tai64nlocal"
+	"github.com/svbridge/svbridge/internal/rlimit"
 )
 
 // clients are the programs besides supervise that this binary runs when
@@ -80,7 +80,9 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" && os.Getenv(mark) == "" {
 		if self, err := os.Executable(); err == nil {
 			env := append(os.Environ(), "GOMAXPROCS=1", mark+"=1")
-			syscall.Exec(self, os.Args, env)
+			// with the soft limits we were given, which the new
+			// process's entry stub keeps for ./run in its turn
+			rlimit.Exec(self, os.Args, env, nil)
 		}
 	}
 	e := cli.OS()
