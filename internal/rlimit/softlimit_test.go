@@ -78,6 +78,7 @@ func programCases() []programCase {
 		{prog: "pgrphack", args: []string{"/bin/sh", "-c", show}},
 		{prog: "fghack", args: []string{"/bin/sh", "-c", show}},
 		{prog: "fghack", args: []string{"nonexistent-program"}},
+		{prog: "fghack", args: []string{"sh", "-c", show}}, // found through $PATH
 		{prog: "multilog", args: []string{"e", "+*", "s4096", "n2", `!/bin/sh -c 'ulimit -v; ulimit -d; wc -c'`, "./log"},
 			stdin: strings.Repeat("a line of the log to be long enough\n", 200), files: "log/@*.s"},
 		{prog: "multilog", args: []string{"e", "./log"}, stdin: "one\ntwo\n", files: "log/current"},
@@ -296,6 +297,37 @@ func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
 			t.Fatal("./run did not write its limits within 10 s")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWithoutTheStub: a binary linked without -E svbridge_rt0 (go run, a
+// plain go build) works as before, without limits to lift.
+func TestWithoutTheStub(t *testing.T) {
+	root, err := testbin.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := t.TempDir()
+	build := exec.Command("go", "build", "-o", d+"/", "./cmd/supervise")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, n := range []string{"envdir", "fghack", "softlimit"} {
+		os.Symlink("supervise", filepath.Join(d, n))
+	}
+	// the same chain through the binary with and without the stub
+	chain := func(dir string) []string {
+		return []string{filepath.Join(dir, "softlimit"), "-o", "50", filepath.Join(dir, "envdir"), "env",
+			filepath.Join(dir, "fghack"), "/bin/sh", "-c", show}
+	}
+	want := run(t, chain(bin), programCase{})
+	if !strings.Contains(want, "A=from envdir") {
+		t.Fatalf("with the stub: %s", want)
+	}
+	if got := run(t, chain(d), programCase{}); got != want {
+		t.Errorf("without the stub: %s\nwith it: %s", got, want)
 	}
 }
 
