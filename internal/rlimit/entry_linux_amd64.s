@@ -66,6 +66,10 @@ start:
 	RAISE(const_resAS, 0, 1)
 	GET(const_resDATA, 1, 2)
 	RAISE(const_resDATA, 1, 2)
+	// RLIMIT_NPROC too: the runtime starts threads, and "softlimit -p 1"
+	// would leave it none.
+	GET(const_resNPROC, 3, 8)
+	RAISE(const_resNPROC, 3, 8)
 	// RLIMIT_NOFILE is only read: the runtime raises it itself, and
 	// restores it in the programs it executes.
 	XORL	DI, DI
@@ -130,12 +134,12 @@ done:
 	INT	$3
 
 trampoline:
-	// argv: "svbridge-rlimit" AS DATA FD PATH ARGV0 ARGV1...; AS, DATA
-	// and FD in hex. Set the soft limits of AS and DATA, mark FD
-	// close-on-exec, exec PATH; on failure write the errno (8 bytes) to
-	// FD and exit 127.
+	// argv: "svbridge-rlimit" AS DATA NPROC FD PATH ARGV0 ARGV1...; AS,
+	// DATA, NPROC and FD in hex. Set the soft limits of RLIMIT_AS,
+	// RLIMIT_DATA and RLIMIT_NPROC, mark FD close-on-exec, exec PATH; on
+	// failure write the errno (8 bytes) to FD and exit 127.
 	MOVQ	0(SP), AX
-	CMPQ	AX, $6
+	CMPQ	AX, $7
 	JCS	bad
 	MOVQ	16(SP), SI
 	CALL	hex<>(SB)
@@ -149,14 +153,19 @@ trampoline:
 	CALL	setsoft<>(SB)
 	MOVQ	32(SP), SI
 	CALL	hex<>(SB)
+	MOVQ	AX, ·scratch+0(SB)
+	MOVL	$const_resNPROC, SI
+	CALL	setsoft<>(SB)
+	MOVQ	40(SP), SI
+	CALL	hex<>(SB)
 	MOVQ	AX, R12	// FD
 	MOVQ	R12, DI
 	MOVL	$F_SETFD, SI
 	MOVL	$FD_CLOEXEC, DX
 	MOVL	$SYS_fcntl, AX
 	SYSCALL
-	MOVQ	40(SP), DI	// PATH
-	LEAQ	48(SP), SI	// ARGV0...
+	MOVQ	48(SP), DI	// PATH
+	LEAQ	56(SP), SI	// ARGV0...
 	MOVQ	0(SP), AX
 	LEAQ	16(SP)(AX*8), DX	// envp: after argv's NULL
 	MOVL	$SYS_execve, AX

@@ -70,8 +70,13 @@ start:
 	GET(const_resAS, 0, 1, data)
 	RAISE(const_resAS, 0, 1, data)
 data:
-	GET(const_resDATA, 1, 2, nofile)
-	RAISE(const_resDATA, 1, 2, nofile)
+	GET(const_resDATA, 1, 2, nproc)
+	RAISE(const_resDATA, 1, 2, nproc)
+nproc:
+	// RLIMIT_NPROC too: the runtime starts threads, and "softlimit -p 1"
+	// would leave it none.
+	GET(const_resNPROC, 3, 8, nofile)
+	RAISE(const_resNPROC, 3, 8, nofile)
 nofile:
 	// RLIMIT_NOFILE is only read: the runtime raises it itself, and
 	// restores it in the programs it executes.
@@ -124,12 +129,12 @@ done:
 	UNDEF
 
 trampoline:
-	// argv: "svbridge-rlimit" AS DATA FD PATH ARGV0 ARGV1...; AS, DATA
-	// and FD in hex. Set the soft limits of AS and DATA, mark FD
-	// close-on-exec, exec PATH; on failure write the errno (8 bytes) to
-	// FD and exit 127.
+	// argv: "svbridge-rlimit" AS DATA NPROC FD PATH ARGV0 ARGV1...; AS,
+	// DATA, NPROC and FD in hex. Set the soft limits of RLIMIT_AS,
+	// RLIMIT_DATA and RLIMIT_NPROC, mark FD close-on-exec, exec PATH; on
+	// failure write the errno (8 bytes) to FD and exit 127.
 	MOVD	0(RSP), R2
-	CMP	$6, R2
+	CMP	$7, R2
 	BLO	bad
 	MOVD	16(RSP), R1
 	BL	hex<>(SB)
@@ -143,13 +148,18 @@ trampoline:
 	BL	setsoft<>(SB)
 	MOVD	32(RSP), R1
 	BL	hex<>(SB)
+	MOVD	R0, ·scratch+0(SB)
+	MOVD	$const_resNPROC, R1
+	BL	setsoft<>(SB)
+	MOVD	40(RSP), R1
+	BL	hex<>(SB)
 	MOVD	R0, R19	// FD
 	MOVD	$F_SETFD, R1
 	MOVD	$FD_CLOEXEC, R2
 	MOVD	$SYS_fcntl, R8
 	SVC
-	MOVD	40(RSP), R0	// PATH
-	ADD	$48, RSP, R1	// ARGV0...
+	MOVD	48(RSP), R0	// PATH
+	ADD	$56, RSP, R1	// ARGV0...
 	MOVD	0(RSP), R2
 	LSL	$3, R2, R2
 	ADD	$16, R2, R2

@@ -16,6 +16,7 @@ const (
 	resAS     = unix.RLIMIT_AS
 	resDATA   = unix.RLIMIT_DATA
 	resNOFILE = unix.RLIMIT_NOFILE
+	resNPROC  = unix.RLIMIT_NPROC
 
 	// MinAS and MinDATA are the least hard RLIMIT_AS and RLIMIT_DATA the
 	// stub accepts: below them it exits 111 with a message rather than
@@ -41,15 +42,20 @@ var (
 	// to the hard one, and bit 1<<(8+i) when saved[i] could be read.
 	raised uint32
 	// saved are the limits the process started with: RLIMIT_AS,
-	// RLIMIT_DATA, RLIMIT_NOFILE.
-	saved [3]unix.Rlimit
+	// RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_NPROC.
+	saved [4]unix.Rlimit
 	// scratch is the stub's memory for the limits it sets.
 	scratch [4]uint64
 	// tooLow follows the program's name when the hard limits are too low.
 	tooLow = ": fatal: unable to start: hard memory limit too low for the Go runtime\n"
 )
 
-var resources = [3]int{resAS, resDATA, resNOFILE}
+// resources are the limits of saved; the stub raises those of lifted
+// (RLIMIT_NOFILE it only reads: the runtime raises that one itself).
+var resources = [4]int{resAS, resDATA, resNOFILE, resNPROC}
+
+// lifted has the bits of raised for the limits the stub may raise.
+const lifted = 1<<0 | 1<<1 | 1<<3
 
 // Started reports whether the entry stub ran (the binary was linked with
 // -E svbridge_rt0).
@@ -57,10 +63,10 @@ func Started() bool { return started != 0 }
 
 // Raised reports whether the stub raised a soft limit, so that the programs
 // this process starts need theirs put back.
-func Raised() bool { return raised&3 != 0 }
+func Raised() bool { return raised&lifted != 0 }
 
-// Original returns the limit of res (RLIMIT_AS, RLIMIT_DATA or RLIMIT_NOFILE)
-// the process started with, as the stub read it; ok is false when the stub
+// Original returns the limit of res (RLIMIT_AS, RLIMIT_DATA, RLIMIT_NOFILE or
+// RLIMIT_NPROC) the process started with, as the stub read it; ok is false when the stub
 // did not run or could not read it.
 func Original(res int) (r unix.Rlimit, ok bool) {
 	for i, x := range resources {
@@ -102,7 +108,7 @@ func plan(set []Setting) ([]change, error) {
 		return nil
 	}
 	for i, res := range resources {
-		if raised&(1<<(8+i)) == 0 || (i < 2 && raised&(1<<i) == 0) {
+		if raised&(1<<(8+i)) == 0 || (lifted&(1<<i) != 0 && raised&(1<<i) == 0) {
 			continue
 		}
 		orig := saved[i]
@@ -230,8 +236,8 @@ func trampolineArgs(argv0 string, argv []string, fd int) []string {
 		unix.Getrlimit(resources[i], &cur)
 		return strconv.FormatUint(cur.Cur, 16)
 	}
-	a := make([]string, 0, 5+len(argv))
-	a = append(a, Magic, soft(0), soft(1), strconv.FormatUint(uint64(fd), 16), argv0)
+	a := make([]string, 0, 6+len(argv))
+	a = append(a, Magic, soft(0), soft(1), soft(3), strconv.FormatUint(uint64(fd), 16), argv0)
 	return append(a, argv...)
 }
 

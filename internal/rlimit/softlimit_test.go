@@ -1,15 +1,18 @@
 package rlimit_test
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/chain"
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 	"github.com/svbridge/svbridge/internal/testbin"
 )
@@ -328,6 +331,74 @@ func TestWithoutTheStub(t *testing.T) {
 	}
 	if got := run(t, chain(d), programCase{}); got != want {
 		t.Errorf("without the stub: %s\nwith it: %s", got, want)
+	}
+}
+
+// TestNprocAsNobody: "softlimit -p 1" run as an account that has a process
+// already (softlimit itself) leaves no room for the runtime's threads; our
+// programs start and give the child the limit, as daemontools' do. (Not
+// fghack: its fork counts against the raised limit, where daemontools'
+// fghack cannot fork; see the package comment.)
+func TestNprocAsNobody(t *testing.T) {
+	chaintest.NeedRoot(t)
+	uid, gid, ok := chain.Account("nobody")
+	if !ok {
+		t.Skip("no account nobody in /etc/passwd")
+	}
+	attr := func() *syscall.SysProcAttr {
+		return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
+	}
+	for _, p := range []string{"envdir", "pgrphack", "setlock"} {
+		argv := func(prog string) []string {
+			a := []string{"/usr/bin/softlimit", "-p", "1", prog}
+			switch p {
+			case "envdir":
+				a = append(a, "env")
+			case "setlock":
+				a = append(a, "lock")
+			}
+			return append(a, "/bin/sh", "-c", `echo "A=$A"; ulimit -v; ulimit -p 2>/dev/null; exit 3`)
+		}
+		d := t.TempDir()
+		os.Chmod(filepath.Dir(d), 0o755) // nobody's working directory
+		os.Chmod(d, 0o755)
+		os.Mkdir(filepath.Join(d, "env"), 0o755)
+		os.WriteFile(filepath.Join(d, "env", "A"), []byte("x\n"), 0o644)
+		want := chaintest.Run(t, chaintest.Cmd{Args: argv(chaintest.Theirs(t, p)), Env: chaintest.Env(), Dir: d, Attr: attr()})
+		got := chaintest.Run(t, chaintest.Cmd{Args: argv(ours(p)), Env: chaintest.Env(), Dir: d, Attr: attr()})
+		if got.String() != want.String() {
+			t.Errorf("%s under softlimit -p 1 as nobody differs from daemontools'\nours:   %v\ntheirs: %v", p, got, want)
+		}
+	}
+}
+
+// TestLeanBinaryFitsTheLimits: the kernel maps the whole executable under
+// the caller's limits at exec, before the stub can raise them. The lean
+// binary must stay small enough for run scripts' usual limits: "softlimit
+// -m 4000000" (address space, with about 200 kB for the stack and the
+// vDSO) and "-d 300000" (its writable data and bss).
+func TestLeanBinaryFitsTheLimits(t *testing.T) {
+	f, err := elf.Open(ours("supervise"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var all, data uint64
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_LOAD {
+			continue
+		}
+		all += p.Memsz
+		if p.Flags&elf.PF_W != 0 {
+			data += p.Memsz
+		}
+	}
+	t.Logf("lean binary: %d bytes mapped at exec, %d of them writable", all, data)
+	if all > 4000000-250000 {
+		t.Errorf("the lean binary maps %d bytes at exec: too much for softlimit -m 4000000", all)
+	}
+	if data > 300000 {
+		t.Errorf("the lean binary has %d bytes of data and bss: too much for softlimit -d 300000", data)
 	}
 }
 
