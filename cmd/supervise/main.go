@@ -8,8 +8,8 @@
 // enough for the kernel to map it under the limits run scripts set:
 // "softlimit -m 4000000" leaves 4,000,000 bytes of address space, and the
 // kernel maps the whole executable at exec, before any code of ours runs
-// (about 3.2 MB here, stripped, against 4 MB for svbridge, which does not
-// fit); package rlimit then lifts the soft limits for the Go runtime.
+// (about 3.1 MB here, against 4 MB for svbridge, which does not fit);
+// package rlimit then lifts the soft limits for the Go runtime.
 //
 // Only argv[0] picks the program: "supervise svc" supervises a directory
 // named svc, as it always has.

@@ -338,7 +338,10 @@ func wait(pid int) {
 
 // files keeps the *os.File standing for inherited descriptors that Command
 // passes on, one per number, for the life of the process (a File closes its
-// descriptor when collected).
+// descriptor when collected). Only a descriptor the process inherited open
+// (not close-on-exec) at or above 3+len(ExtraFiles) needs one, which our
+// callers (multilog's processor, svscanboot, the demo) do not normally
+// have; exec.Cmd then puts it in blocking mode, as it does its ExtraFiles.
 var files sync.Map
 
 func inheritedFile(fd int) *os.File {
