@@ -263,6 +263,54 @@ func TestSuperviseRunGetsTheOriginalLimits(t *testing.T) {
 	}
 }
 
+// TestSuperviseUnableToStartRun: under softlimit, ./run starts through the
+// trampoline, which reports a failed exec back to supervise: the message
+// is daemontools' (first line of stderr; supervise then retries).
+func TestSuperviseUnableToStartRun(t *testing.T) {
+	firstLine := func(sup string) string {
+		d := t.TempDir()
+		os.Mkdir(filepath.Join(d, "svc"), 0o755)
+		os.WriteFile(filepath.Join(d, "svc", "run"), []byte("#!/bin/sh\nexit 0\n"), 0o644) // not executable
+		cmd := exec.Command("/usr/bin/softlimit", "-m", "4000000", sup, "svc")
+		cmd.Dir = d
+		cmd.Env = chaintest.Env()
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		line := make(chan string, 1)
+		go func() {
+			var b []byte
+			var c [1]byte
+			for {
+				if n, err := stderr.Read(c[:]); n == 0 || err != nil || c[0] == '\n' {
+					break
+				}
+				b = append(b, c[0])
+			}
+			line <- string(b)
+		}()
+		select {
+		case l := <-line:
+			return l
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s wrote no line within 10 s", sup)
+			return ""
+		}
+	}
+	want := firstLine(chaintest.Theirs(t, "supervise"))
+	if !strings.HasPrefix(want, "supervise: fatal: unable to start svc/run: ") {
+		t.Fatalf("daemontools' supervise says %q", want)
+	}
+	if got := firstLine(ours("supervise")); got != want {
+		t.Errorf("ours: %q\ntheirs: %q", got, want)
+	}
+}
+
 // TestSvscanGivesItsServicesTheOriginalLimits: svscan under softlimit starts
 // our supervise (through the trampoline), which starts ./run (through it
 // again): ./run gets the limits softlimit set.
