@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/rlimit"
 	"github.com/svbridge/svbridge/internal/tai64n"
 	"golang.org/x/sys/unix"
 )
@@ -452,7 +453,11 @@ func (d *logDir) runProcessor() error {
 		Stderr:     d.env.stderr,
 		ExtraFiles: []*os.File{nil, state, newstate},
 	}
-	return cmd.Run()
+	started := rlimit.Command(cmd) // the original soft limits
+	if err := started(cmd.Start()); err != nil {
+		return err
+	}
+	return cmd.Wait()
 }
 
 // close flushes, syncs and marks current finished (mode 0744), as the

@@ -1,9 +1,15 @@
 // Command supervise is the lean binary: the same engine as "svbridge
 // supervise", without cobra or go-systemd, to keep the memory of one process
-// per service low. Run under the name svc, svok or svstat (the packages link
-// those names here), it is that program instead: scripts call them in loops,
-// and this binary starts faster than the multi-call svbridge, which links
-// cobra and every other program.
+// per service low. Run under the name of another daemontools program (the
+// packages link every daemontools name here), it is that program instead:
+// scripts call svc, svok and svstat in loops and run scripts exec the chain
+// loaders at every start, and this binary starts faster than the multi-call
+// svbridge, which links cobra and the systemd bridge. It is also small
+// enough for the kernel to map it under the limits run scripts set:
+// "softlimit -m 4000000" leaves 4,000,000 bytes of address space, and the
+// kernel maps the whole executable at exec, before any code of ours runs
+// (about 3.1 MB here, against 4 MB for svbridge, which does not fit);
+// package rlimit then lifts the soft limits for the Go runtime.
 //
 // Only argv[0] picks the program: "supervise svc" supervises a directory
 // named svc, as it always has.
@@ -13,21 +19,47 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/prog/envdir"
+	"github.com/svbridge/svbridge/internal/prog/envuidgid"
+	"github.com/svbridge/svbridge/internal/prog/fghack"
+	"github.com/svbridge/svbridge/internal/prog/multilog"
+	"github.com/svbridge/svbridge/internal/prog/pgrphack"
+	"github.com/svbridge/svbridge/internal/prog/readproctitle"
+	"github.com/svbridge/svbridge/internal/prog/setlock"
+	"github.com/svbridge/svbridge/internal/prog/setuidgid"
+	"github.com/svbridge/svbridge/internal/prog/softlimit"
 	"github.com/svbridge/svbridge/internal/prog/supervise"
 	"github.com/svbridge/svbridge/internal/prog/svc"
 	"github.com/svbridge/svbridge/internal/prog/svok"
+	"github.com/svbridge/svbridge/internal/prog/svscan"
+	"github.com/svbridge/svbridge/internal/prog/svscanboot"
 	"github.com/svbridge/svbridge/internal/prog/svstat"
+	"github.com/svbridge/svbridge/internal/prog/tai64n"
+	"github.com/svbridge/svbridge/internal/prog/tai64nlocal"
+	"github.com/svbridge/svbridge/internal/rlimit"
 )
 
 // clients are the programs besides supervise that this binary runs when
 // invoked under their name.
 var clients = map[string]cli.Main{
-	"svc":    svc.Main,
-	"svok":   svok.Main,
-	"svstat": svstat.Main,
+	"svc":           svc.Main,
+	"svok":          svok.Main,
+	"svstat":        svstat.Main,
+	"svscanboot":    svscanboot.Main,
+	"svscan":        svscan.Main,
+	"readproctitle": readproctitle.Main,
+	"multilog":      multilog.Main,
+	"tai64n":        tai64n.Main,
+	"tai64nlocal":   tai64nlocal.Main,
+	"setuidgid":     setuidgid.Main,
+	"envuidgid":     envuidgid.Main,
+	"envdir":        envdir.Main,
+	"softlimit":     softlimit.Main,
+	"setlock":       setlock.Main,
+	"fghack":        fghack.Main,
+	"pgrphack":      pgrphack.Main,
 }
 
 // mark tells the re-executed process that GOMAXPROCS=1 was set by us, so
@@ -48,7 +80,9 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" && os.Getenv(mark) == "" {
 		if self, err := os.Executable(); err == nil {
 			env := append(os.Environ(), "GOMAXPROCS=1", mark+"=1")
-			syscall.Exec(self, os.Args, env)
+			// with the soft limits we were given, which the new
+			// process's entry stub keeps for ./run in its turn
+			rlimit.Exec(self, os.Args, env, nil)
 		}
 	}
 	e := cli.OS()

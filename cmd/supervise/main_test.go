@@ -12,9 +12,10 @@ import (
 	"github.com/svbridge/svbridge/internal/testbin"
 )
 
-// TestArgv0PicksTheProgram: under the names svc, svok and svstat the lean
-// binary is those programs; under any other name it is supervise, even when
-// the service dir is named after one of them.
+// TestArgv0PicksTheProgram: under the names svc, svok and svstat (and the
+// other daemontools names) the lean binary is those programs; under any
+// other name it is supervise, even when the service dir is named after one
+// of them.
 func TestArgv0PicksTheProgram(t *testing.T) {
 	bin, cleanup, err := testbin.Build([]string{"./cmd/supervise"})
 	if err != nil {

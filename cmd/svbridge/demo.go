@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/example"
+	"github.com/svbridge/svbridge/internal/rlimit"
 )
 
 // newDemo is "svbridge demo [DIR]": the README's main job. It writes the
@@ -77,7 +78,8 @@ func runDemo(e *cli.Env, dir string, runFor time.Duration) (int, error) {
 	svscan.Env = env
 	svscan.Stdout, svscan.Stderr = os.Stdout, os.Stderr
 	svscan.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches us, not it
-	if err := svscan.Start(); err != nil {
+	started := rlimit.Command(svscan)                        // with the soft limits we were given
+	if err := started(svscan.Start()); err != nil {
 		return cli.ExitTemp, fmt.Errorf("unable to start svscan: %w", err)
 	}
 	fmt.Fprintf(e.Stdout, `svbridge demo: svscan (pid %d) supervises %s
@@ -114,7 +116,9 @@ func runDemo(e *cli.Env, dir string, runFor time.Duration) (int, error) {
 		}
 	}
 	status.Stdout, status.Stderr = e.Stdout, e.Stderr
-	status.Run()
+	if started := rlimit.Command(status); started(status.Start()) == nil {
+		status.Wait()
+	}
 	fmt.Fprintln(e.Stdout, "svbridge demo: stopping svscan")
 	svscan.Process.Signal(syscall.SIGTERM)
 	select {

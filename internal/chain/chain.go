@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/rlimit"
 )
 
 // DefaultPath is searched when the environment has no PATH at all.
@@ -74,13 +75,14 @@ func Search(file, path string, try func(name string) error) error {
 }
 
 // Exec replaces the process with argv[0], found through path, run with argv
-// and env. It returns only on failure.
-func Exec(argv, env []string, path string) error {
+// and env, and with the soft limits the process was started with (see
+// package rlimit), then those of set. It returns only on failure.
+func Exec(argv, env []string, path string, set ...rlimit.Setting) error {
 	if len(argv) == 0 {
 		return syscall.EINVAL
 	}
 	return Search(argv[0], path, func(name string) error {
-		return syscall.Exec(name, argv, env)
+		return rlimit.Exec(name, argv, env, set)
 	})
 }
 

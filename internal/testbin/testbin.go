@@ -1,7 +1,8 @@
 // Package testbin builds the module's programs once for the tests that run
-// them as real processes: static binaries (CGO_ENABLED=0, as packaged) in a
-// temporary directory that every account can read (some tests run our
-// programs as nobody), with program names linked to svbridge.
+// them as real processes: static binaries (CGO_ENABLED=0, as packaged, and
+// with the entry stub of package rlimit where they link it) in a temporary
+// directory that every account can read (some tests run our programs as
+// nobody), with program names linked to svbridge.
 package testbin
 
 import (
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,12 +47,26 @@ func Build(pkgs []string, links ...string) (dir string, cleanup func(), err erro
 		cleanup()
 		return "", nil, err
 	}
-	cmd := exec.Command("go", append([]string{"build", "-o", dir + "/"}, pkgs...)...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	stub, plain, err := split(root, pkgs)
+	if err != nil {
 		cleanup()
-		return "", nil, fmt.Errorf("go build %s: %v\n%s", strings.Join(pkgs, " "), err, out)
+		return "", nil, err
+	}
+	for _, b := range []struct {
+		flags []string
+		pkgs  []string
+	}{{[]string{"-ldflags=" + LDFlags}, stub}, {nil, plain}} {
+		if len(b.pkgs) == 0 {
+			continue
+		}
+		args := append(append([]string{"build"}, b.flags...), "-o", dir+"/")
+		cmd := exec.Command("go", append(args, b.pkgs...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			cleanup()
+			return "", nil, fmt.Errorf("go %s: %v\n%s", strings.Join(cmd.Args[1:], " "), err, out)
+		}
 	}
 	for _, l := range links {
 		if err := os.Symlink("svbridge", filepath.Join(dir, l)); err != nil {
@@ -59,6 +75,38 @@ func Build(pkgs []string, links ...string) (dir string, cleanup func(), err erro
 		}
 	}
 	return dir, cleanup, nil
+}
+
+// LDFlags are the linker flags of the binaries that link package rlimit, as
+// packaging/build gives them: its entry stub.
+const LDFlags = "-E=svbridge_rt0"
+
+// rlimitPkg is the package whose entry stub LDFlags selects.
+const rlimitPkg = "github.com/svbridge/svbridge/internal/rlimit"
+
+// split sorts the main packages matched by pkgs into those that link
+// package rlimit (built with LDFlags) and the others.
+func split(root string, pkgs []string) (stub, plain []string, err error) {
+	args := append([]string{"list", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{range .Deps}} {{.}}{{end}}{{end}}`}, pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, nil, fmt.Errorf("go list %s: %v", strings.Join(pkgs, " "), err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if slices.Contains(f[1:], rlimitPkg) {
+			stub = append(stub, f[0])
+		} else {
+			plain = append(plain, f[0])
+		}
+	}
+	return stub, plain, nil
 }
 
 // Main is the body of a TestMain: it builds pkgs and links as Build does,

@@ -5,7 +5,7 @@
 // unpacks into /var/cache/svbridge-test/runit, or $SVBRIDGE_RUNIT_DIR) and
 // left out when it is not there.
 //
-//	go build -o /tmp/svb/ ./cmd/svbridge && ln -sf svbridge /tmp/svb/multilog && ln -sf svbridge /tmp/svb/tai64n
+//	go build -ldflags=-E=svbridge_rt0 -o /tmp/svb/ ./cmd/supervise && ln -sf supervise /tmp/svb/multilog && ln -sf supervise /tmp/svb/tai64n
 //	go run ./multilog/bench -bin /tmp/svb -dir /tmp/svbridge-bench
 //
 // Corpora (written under -dir, never in the repository): "short", lines of

@@ -86,7 +86,7 @@ check "svscan.service is enabled" c systemctl is-enabled --quiet svscan.service
 check "svscan.service is active (READY=1 came)" c systemctl is-active --quiet svscan.service
 check "systemd-analyze verify svscan.service" c systemd-analyze verify --man=no /usr/lib/systemd/system/svscan.service
 check "/etc/service and /var/lib/supervise exist" c test -d /etc/service -a -d /var/lib/supervise
-check "13 program names and update-service run svbridge, svc svok svstat the lean supervise" sh_in 'for p in svscanboot svscan readproctitle multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock fghack pgrphack; do [ "$(readlink -f /usr/bin/$p)" = /usr/bin/svbridge ] || exit 1; done; for p in svc svok svstat; do [ "$(readlink -f /usr/bin/$p)" = /usr/bin/supervise ] || exit 1; done; [ "$(readlink -f /usr/sbin/update-service)" = /usr/bin/svbridge ] && [ ! -L /usr/bin/supervise ] && [ -x /usr/bin/supervise ]'
+check "16 program names run the lean supervise, update-service svbridge" sh_in 'for p in svscanboot svscan readproctitle multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock fghack pgrphack svc svok svstat; do [ "$(readlink -f /usr/bin/$p)" = /usr/bin/supervise ] || exit 1; done; [ "$(readlink -f /usr/sbin/update-service)" = /usr/bin/svbridge ] && [ ! -L /usr/bin/supervise ] && [ -x /usr/bin/supervise ]'
 check "man pages are installed for every program" sh_in 'for p in svbridge svscanboot svscan supervise svc svok svstat readproctitle multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock fghack pgrphack update-service; do [ -f /usr/share/man/man8/$p.8.gz ] || exit 1; done'
 check "bash completion is installed" c test -s /usr/share/bash-completion/completions/svbridge
 catid=$(sed -n 's/^-- \([0-9a-f]\{32\}\)$/\1/p' "$root/units/svbridge.catalog" 2>/dev/null | head -1)
@@ -167,7 +167,7 @@ if [ -n "$debian" ]; then
 	check "  daemontools and daemontools-run removed" sh_in '! dpkg-query -W -f "\${Status}" daemontools daemontools-run 2>/dev/null | grep -q "install ok installed"'
 	check "  daemontools-run.service gone, svscan.service active" sh_in '! systemctl is-active --quiet daemontools-run.service && systemctl is-active --quiet svscan.service'
 	check "  hello and plain up under svbridge" until_ok 15 up /etc/service/hello /etc/service/hello/log /etc/service/plain /etc/service/plain/log
-	check "  svscan is svbridge's, its supervise are svbridge's" sh_in "$PROCS"'[ "$(readlink /proc/$(systemctl show -P MainPID svscan)/exe)" = /usr/bin/svbridge ] && [ -n "$(procs supervise)" ] && dpkg -S /usr/bin/supervise | grep -q "^svbridge:" && for p in $(procs supervise); do [ "$(readlink /proc/$p/exe)" = /usr/bin/supervise ] || exit 1; done'
+	check "  svscan and its supervise run svbridge's lean binary" sh_in "$PROCS"'[ "$(readlink /proc/$(systemctl show -P MainPID svscan)/exe)" = /usr/bin/supervise ] && [ -n "$(procs supervise)" ] && dpkg -S /usr/bin/supervise | grep -q "^svbridge:" && for p in $(procs supervise); do [ "$(readlink /proc/$p/exe)" = /usr/bin/supervise ] || exit 1; done'
 	check "  no process of Debian's (deleted) binaries left" sh_in '! ls -l /proc/[0-9]*/exe 2>/dev/null | grep -q "(deleted)"'
 	new_pid=$(pidof_svc /etc/service/hello)
 	note "hello's pid: $old_pid under Debian, $new_pid after the takeover (restarted: daemontools-run's prerm stops its unit, which kills its cgroup)"

@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+
+	"github.com/svbridge/svbridge/internal/rlimit"
 )
 
 // Func receives the wait status of a registered child. It is called from
@@ -59,16 +61,17 @@ func (r *Reaper) SetOrphan(f Func) {
 // ErrClosed is returned by Start after Close.
 var ErrClosed = errors.New("reaper closed")
 
-// Start forks and execs argv0 with syscall.ForkExec and registers f for the
-// child's pid before the child can be reaped, so no status is lost even if
-// the child exits at once. It returns the pid.
+// Start forks and execs argv0 with rlimit.ForkExec (syscall.ForkExec, the
+// program getting the soft limits the process started with) and registers
+// f for the child's pid before the child can be reaped, so no status is
+// lost even if the child exits at once. It returns the pid.
 func (r *Reaper) Start(argv0 string, argv []string, attr *syscall.ProcAttr, f Func) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return 0, ErrClosed
 	}
-	pid, err := syscall.ForkExec(argv0, argv, attr)
+	pid, err := rlimit.ForkExec(argv0, argv, attr)
 	if err != nil {
 		return 0, err
 	}

@@ -114,11 +114,17 @@ func build(bin string) error {
 	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
 		return fmt.Errorf("cannot find the module root: %v", err)
 	}
-	cmd := exec.Command("go", "build", "-o", bin+"/", "./cmd/svbridge", "./cmd/supervise", "./internal/bench/hello")
-	cmd.Dir = filepath.Dir(string(bytes.TrimSpace(gomod)))
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	// ours as packaged, with the entry stub of internal/rlimit
+	for _, args := range [][]string{
+		{"build", "-ldflags=-E=svbridge_rt0", "-o", bin + "/", "./cmd/svbridge", "./cmd/supervise"},
+		{"build", "-o", bin + "/", "./internal/bench/hello"},
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = filepath.Dir(string(bytes.TrimSpace(gomod)))
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %v\n%s", err, out)
+		}
 	}
 	links := map[string]string{
 		"svscan": "svbridge", "svc": "supervise", "svstat": "supervise", "svok": "supervise",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/chain"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/rlimit"
 )
 
 const (
@@ -36,7 +37,7 @@ func Main(e *cli.Env) int {
 	var pid int
 	err := chain.Search(argv[0], chain.SearchPath(attr.Env), func(name string) error {
 		var err error
-		pid, err = syscall.ForkExec(name, argv, attr)
+		pid, err = rlimit.ForkExec(name, argv, attr)
 		return err
 	})
 	unix.Close(p[1])

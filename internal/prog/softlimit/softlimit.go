@@ -3,11 +3,14 @@
 package softlimit
 
 import (
+	"errors"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/internal/chain"
 	"github.com/svbridge/svbridge/internal/chain/getopt"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/rlimit"
 )
 
 const (
@@ -61,21 +64,20 @@ func Soft(cur unix.Rlimit, v uint64, hard bool) unix.Rlimit {
 // Main runs softlimit.
 //
 // The original sets each limit as it parses its option. Ours works out every
-// limit first and sets them only just before the exec, and puts the old soft
-// limits back if the exec fails: with -m, -a or -d below what the Go runtime
-// has already mapped, the runtime cannot allocate, so nothing may be printed
-// (a usage error, "unable to run") while the new limits are in force. What a
-// user sees is the same: usage errors exit 100 before any child runs.
+// limit first and has chain.Exec set them only in its window just before
+// the exec (putting the old ones back if the exec fails): with -m, -a or -d
+// below what the Go runtime has already mapped, the runtime cannot allocate,
+// so nothing may be printed (a usage error, "unable to run") while the new
+// limits are in force. What a user sees is the same: usage errors exit 100
+// before any child runs. The limits are computed from the hard ones, which
+// the entry stub (package rlimit) leaves alone, so raising the soft ones at
+// start changes nothing here.
 func Main(e *cli.Env) int {
 	if len(e.Args) == 0 {
 		return cli.Usage(e.Stderr, prog, usage)
 	}
 	opts, rest, bad := getopt.Parse(e.Args[1:], spec)
-	type change struct {
-		res int
-		r   unix.Rlimit
-	}
-	var changes, saved []change
+	var changes []rlimit.Setting
 	for _, o := range opts {
 		v, hard, ok := Value(o.Arg)
 		if !ok {
@@ -86,8 +88,7 @@ func Main(e *cli.Env) int {
 			if err := unix.Getrlimit(res, &r); err != nil {
 				return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "getrlimit failed: ", err)
 			}
-			saved = append(saved, change{res, r})
-			changes = append(changes, change{res, Soft(r, v, hard)})
+			changes = append(changes, rlimit.Setting{Resource: res, Limit: Soft(r, v, hard)})
 		}
 	}
 	if bad != nil {
@@ -97,22 +98,10 @@ func Main(e *cli.Env) int {
 	if len(rest) == 0 {
 		return cli.Usage(e.Stderr, prog, usage)
 	}
-	restore := func() {
-		for i := len(saved) - 1; i >= 0; i-- {
-			unix.Setrlimit(saved[i].res, &saved[i].r)
-		}
-	}
-	for _, c := range changes {
-		// unix.Setrlimit goes through syscall.Setrlimit, which tells the
-		// runtime not to restore its own idea of RLIMIT_NOFILE when it
-		// execs the child.
-		if err := unix.Setrlimit(c.res, &c.r); err != nil {
-			restore()
-			return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "setrlimit failed: ", err)
-		}
-	}
 	environ := e.Environment()
-	err := chain.Exec(rest, environ, chain.SearchPath(environ))
-	restore()
+	err := chain.Exec(rest, environ, chain.SearchPath(environ), changes...)
+	if se := (*rlimit.ErrSetrlimit)(nil); errors.As(err, &se) {
+		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "setrlimit failed: ", se.Err)
+	}
 	return chain.Fail(e.Stderr, prog, rest[0], err)
 }

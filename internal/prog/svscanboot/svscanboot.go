@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/rlimit"
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
@@ -127,11 +128,13 @@ func sysv(e *cli.Env, dir string) int {
 	scan := &exec.Cmd{Path: svscan, Args: []string{"svscan", dir}, Env: env, Stdin: null, Stdout: w, Stderr: w}
 	title := &exec.Cmd{Path: rpt, Args: []string{"readproctitle", "service", "errors:", strings.Repeat(".", 400)},
 		Env: env, Stdin: r, Stdout: null, Stderr: null}
-	if err := scan.Start(); err != nil {
+	// Both get the soft limits svscanboot started with (package rlimit).
+	scanStarted, titleStarted := rlimit.Command(scan), rlimit.Command(title)
+	if err := scanStarted(scan.Start()); err != nil {
 		return cli.ExitTemp
 	}
 	w.Close()
-	if err := title.Start(); err != nil {
+	if err := titleStarted(title.Start()); err != nil {
 		r.Close()
 		scan.Wait()
 		return cli.ExitTemp
