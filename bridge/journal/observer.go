@@ -25,6 +25,7 @@ var MessageIDs = map[supervise.EventKind]string{
 	supervise.EventStatus:        "2c57e8121d744cd694acb61e3812c28a",
 	supervise.EventStopping:      "f60f7ae9c2244f66a01a7c25e887ebaa",
 	supervise.EventSuperviseLost: "25a21fcb59c84dc5a3a7adac6196d6b2",
+	supervise.EventAdopted:       "836734ef12e04a6dbb0ab1366593f7d2",
 }
 
 // GapMessageID marks the entry supervise writes when journald answers
@@ -142,7 +143,7 @@ func (o *Observer) say(s string) {
 // State returns the SVC_STATE of the service after ev.
 func State(ev supervise.Event) string {
 	switch ev.Kind {
-	case supervise.EventStarted, supervise.EventUp, supervise.EventStatus:
+	case supervise.EventStarted, supervise.EventUp, supervise.EventStatus, supervise.EventAdopted:
 		return "up"
 	case supervise.EventReady:
 		return "ready"
@@ -202,7 +203,9 @@ func Fields(ev supervise.Event, ident string) []Field {
 		add("SVC_PID", strconv.Itoa(ev.Pid))
 	}
 	if ev.Kind == supervise.EventExited {
-		if ev.Signal != 0 {
+		if ev.Unknown {
+			add("SVC_EXIT_UNKNOWN", "1")
+		} else if ev.Signal != 0 {
 			add("SVC_SIGNAL", strconv.Itoa(ev.Signal))
 			add("SVC_SIGNAL_NAME", SignalName(ev.Signal))
 		} else {
@@ -248,7 +251,9 @@ func Message(ev supervise.Event) string {
 		return s + "ready" + pid
 	case supervise.EventExited:
 		var how string
-		if ev.Signal != 0 {
+		if ev.Unknown {
+			how = "exited, code unknown"
+		} else if ev.Signal != 0 {
 			how = "killed by signal " + SignalName(ev.Signal)
 		} else {
 			how = "exited with code " + strconv.Itoa(ev.ExitCode)
@@ -271,6 +276,8 @@ func Message(ev supervise.Event) string {
 		return s + "stopping" + pid
 	case supervise.EventSuperviseLost:
 		return s + "supervise process lost" + pid
+	case supervise.EventAdopted:
+		return s + "adopted" + pid
 	}
 	if ev.Text != "" {
 		return s + string(ev.Kind) + ": " + ev.Text
