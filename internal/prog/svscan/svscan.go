@@ -87,6 +87,13 @@ func Main(e *cli.Env) int {
 		Environ:  env,
 		Interval: interval,
 	}
+	// Under systemd (the unit's main process: INVOCATION_ID and its own
+	// NOTIFY_SOCKET), the unit's cgroup is svscan's tree: the orderly stop
+	// ends what is left in it (the unit's KillMode=process leaves the tree
+	// running when svscan dies, and no longer kills it on stop).
+	cfg.OwnCgroup = getenv("INVOCATION_ID") != "" && slices.ContainsFunc(e.Environment(), func(kv string) bool {
+		return strings.HasPrefix(kv, "NOTIFY_SOCKET=") && len(kv) > len("NOTIFY_SOCKET=")
+	})
 	if inProcess(getenv) {
 		cfg.InProcess = true
 		cfg.Events = journal.NewObserver()
