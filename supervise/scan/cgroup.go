@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,34 +17,46 @@ import (
 // orderly stop get between SIGTERM and SIGKILL, and after SIGKILL.
 const leftoverGrace = 5 * time.Second
 
-// cgroupProcs returns the cgroup.procs file of this process's cgroup (the
-// unified hierarchy: "0::PATH" in /proc/self/cgroup, under the cgroup2
-// mount), when that cgroup is a systemd service's (its name ends in
-// ".service"); "" otherwise.
+// cgroupProcs returns the cgroup.procs file of this process's cgroup when
+// that cgroup is a systemd service's (its name ends in ".service"); ""
+// otherwise. The unified hierarchy ("0::PATH" in /proc/self/cgroup, under
+// the cgroup2 mount) is used when it places us in a service, else
+// systemd's own v1 hierarchy ("N:name=systemd:PATH").
 func cgroupProcs() string {
 	b, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
 		return ""
 	}
-	var rel string
+	var unified, named string
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "0::") {
-			rel = l[3:]
+		f := strings.SplitN(l, ":", 3)
+		if len(f) != 3 || !strings.HasSuffix(f[2], ".service") {
+			continue
+		}
+		switch {
+		case f[0] == "0" && f[1] == "":
+			unified = f[2]
+		case f[1] == "name=systemd":
+			named = f[2]
 		}
 	}
-	if rel == "" || !strings.HasSuffix(rel, ".service") {
-		return ""
+	if unified != "" {
+		if mnt := cgroupMount(true); mnt != "" {
+			return filepath.Join(mnt, unified, "cgroup.procs")
+		}
 	}
-	mnt := cgroup2Mount()
-	if mnt == "" {
-		return ""
+	if named != "" {
+		if mnt := cgroupMount(false); mnt != "" {
+			return filepath.Join(mnt, named, "cgroup.procs")
+		}
 	}
-	return filepath.Join(mnt, rel, "cgroup.procs")
+	return ""
 }
 
-// cgroup2Mount finds where the unified hierarchy is mounted
-// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid system).
-func cgroup2Mount() string {
+// cgroupMount finds where the unified hierarchy is mounted (/sys/fs/cgroup,
+// or /sys/fs/cgroup/unified on a hybrid system), or systemd's named v1
+// hierarchy (/sys/fs/cgroup/systemd).
+func cgroupMount(unified bool) string {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return ""
@@ -59,7 +72,13 @@ func cgroup2Mount() string {
 		}
 		after := strings.Fields(l[i+3:])
 		before := strings.Fields(l[:i])
-		if len(after) > 0 && after[0] == "cgroup2" && len(before) >= 5 && before[3] == "/" {
+		if len(after) < 3 || len(before) < 5 || before[3] != "/" {
+			continue
+		}
+		if unified && after[0] == "cgroup2" {
+			return before[4]
+		}
+		if !unified && after[0] == "cgroup" && slices.Contains(strings.Split(after[2], ","), "name=systemd") {
 			return before[4]
 		}
 	}
@@ -113,12 +132,12 @@ func (s *Scanner) endLeftovers() {
 			return
 		}
 		if sig == syscall.SIGTERM {
-			s.warn("ending ", strconv.Itoa(len(procs)), " processes left in ", filepath.Dir(path))
+			s.warn("ending ", plural(len(procs)), " left in ", filepath.Dir(path))
 		}
 		waitAll(procs, leftoverGrace)
 	}
 	if n := len(readProcs(path)); n > 0 {
-		s.warn(strconv.Itoa(n), " processes still in ", filepath.Dir(path), " after SIGKILL")
+		s.warn(plural(n), " still in ", filepath.Dir(path), " after SIGKILL")
 	}
 }
 
@@ -144,4 +163,11 @@ func waitAll(procs []*pidfd.Proc, limit time.Duration) {
 	for _, p := range procs {
 		p.Close()
 	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return "1 process"
+	}
+	return strconv.Itoa(n) + " processes"
 }
