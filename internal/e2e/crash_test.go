@@ -33,8 +33,15 @@ chmod 755 /srv/crash/num/run /srv/crash/num/log/run /srv/crash/plain/run /srv/cr
 // of the unit's main pid: systemd restarts svscan, which adopts every
 // service (same pids, one "adopted" journal entry each), the unit is
 // active again, the numbered lines reach multilog without a gap, svc -d/-u
-// work; then systemctl stop leaves nothing in the unit's cgroup.
+// work; then systemctl stop leaves nothing in the unit's cgroup. The same
+// in process mode (a drop-in without SVBRIDGE_INPROCESS): the supervise
+// processes survive, the new svscan leaves them be, no adoption is needed.
 func TestPackagedUnitSurvivesCrash(t *testing.T) {
+	t.Run("all-in-one", func(t *testing.T) { testPackagedUnitCrash(t, true) })
+	t.Run("process", func(t *testing.T) { testPackagedUnitCrash(t, false) })
+}
+
+func testPackagedUnitCrash(t *testing.T, inProcess bool) {
 	unit, err := os.ReadFile(filepath.Join(root, "units", "svscan.service"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +57,13 @@ func TestPackagedUnitSurvivesCrash(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(c.Share(), "svscan.service"), []byte(u), 0644); err != nil {
 		t.Fatal(err)
 	}
+	if !inProcess {
+		c.MustSh(t, "mkdir -p /etc/systemd/system/svscan.service.d && printf '[Service]\\nEnvironment=SVBRIDGE_INPROCESS=0\\n' >/etc/systemd/system/svscan.service.d/process.conf")
+	}
 	c.MustSh(t, "cp /mnt/share/svscan.service /etc/systemd/system/svscan.service && systemctl daemon-reload && systemctl start svscan.service")
+	supervisors := func() string {
+		return strings.TrimSpace(c.MustSh(t, "ps -eo pid=,comm= | grep ' supervise$' | sort || true"))
+	}
 
 	dirs := []string{"num", "num/log", "plain", "escape"}
 	pidOf := func(d string) string {
@@ -77,6 +90,10 @@ func TestPackagedUnitSurvivesCrash(t *testing.T) {
 	main := strings.TrimSpace(c.MustSh(t, "systemctl show -P MainPID svscan"))
 	cg := strings.TrimSpace(c.MustSh(t, "systemctl show -P ControlGroup svscan"))
 	t.Logf("svscan pid %s, cgroup %s, services %v", main, cg, pids)
+	sups := supervisors()
+	if inProcess != (sups == "") {
+		t.Fatalf("supervise processes: %q", sups)
+	}
 
 	c.MustSh(t, "kill -9 "+main)
 	c.Eventually(t, "svscan restarted and active", 30*time.Second,
@@ -89,9 +106,13 @@ func TestPackagedUnitSurvivesCrash(t *testing.T) {
 			t.Errorf("%s: pid %q after the restart, want %q", d, got, pids[d])
 		}
 	}
-	es := waitEntries(t, c, "one adoption per service", "-u svscan SVC_EVENT=adopted", func(es []entry) bool { return len(es) >= len(dirs) })
-	time.Sleep(time.Second) // a second entry for a service would come with the first ones
-	es = journalEntries(t, c, "-u svscan SVC_EVENT=adopted")
+	if inProcess {
+		waitEntries(t, c, "one adoption per service", "-u svscan SVC_EVENT=adopted", func(es []entry) bool { return len(es) >= len(dirs) })
+		time.Sleep(time.Second) // a second entry for a service would come with the first ones
+	} else if got := supervisors(); got != sups {
+		t.Errorf("supervise processes %q after the restart, want %q", got, sups)
+	}
+	es := journalEntries(t, c, "-u svscan SVC_EVENT=adopted")
 	seen := map[string]int{}
 	for _, e := range es {
 		seen[e["SVC_NAME"]]++
@@ -100,8 +121,8 @@ func TestPackagedUnitSurvivesCrash(t *testing.T) {
 		}
 	}
 	for _, d := range dirs {
-		if seen[d] != 1 {
-			t.Errorf("%d adoption entries for %s (all: %v)", seen[d], d, seen)
+		if want := map[bool]int{true: 1}[inProcess]; seen[d] != want {
+			t.Errorf("%d adoption entries for %s, want %d (all: %v)", seen[d], d, want, seen)
 		}
 	}
 	if out := c.MustSh(t, "journalctl -u svscan -o cat --no-pager | grep -c 'unable to acquire' || true"); strings.TrimSpace(out) != "0" {
@@ -116,7 +137,9 @@ func TestPackagedUnitSurvivesCrash(t *testing.T) {
 	})
 
 	c.MustSh(t, "systemctl stop svscan")
-	left := c.MustSh(t, "for f in /sys/fs/cgroup/unified"+cg+"/cgroup.procs /sys/fs/cgroup"+cg+"/cgroup.procs; do [ -f $f ] && cat $f; done; ps -eo pid=,comm= | grep -E ' (sleep|multilog|svscan|supervise|run)$' || true")
+	// (A pid 0 in cgroup.procs is a process of another pid namespace:
+	// another container on the same cgroup path, none of ours.)
+	left := c.MustSh(t, "for f in /sys/fs/cgroup/unified"+cg+"/cgroup.procs /sys/fs/cgroup"+cg+"/cgroup.procs; do [ -f $f ] && grep -v '^0$' $f; done; ps -eo pid=,comm= | grep -E ' (sleep|multilog|svscan|supervise|run)$' || true")
 	if strings.TrimSpace(left) != "" {
 		t.Errorf("left after systemctl stop: %q\n%s", left, c.MustSh(t, "ps -ef"))
 	}
