@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"syscall"
 	"time"
@@ -187,6 +188,13 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 	defer s.closeWatch()
 
 	s.scan()
+	if s.cfg.InProcess {
+		// Starting every supervisor leaves garbage (directory reads, the
+		// first status files): give its pages back to the kernel now
+		// rather than after minutes, so the tree's resident size is its
+		// steady one from the start.
+		debug.FreeOSMemory()
+	}
 	// The loop turns at least every DefaultInterval (an observer's
 	// watchdog counts on Alive), even when scans are further apart.
 	period := min(s.cfg.Interval, DefaultInterval)

@@ -7,6 +7,7 @@ package state
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -204,16 +205,13 @@ func Read(dir string) (*Status, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b := make([]byte, MaxSize+1)
-	n := 0
-	for n < len(b) {
-		m, err := f.Read(b[n:])
-		n += m
-		if err != nil || m == 0 {
-			break
-		}
+	// A status file is a few hundred bytes: read what is there (svscan
+	// reads many at start-up), not a MaxSize buffer each time.
+	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, err
 	}
-	return Decode(b[:n])
+	return Decode(b)
 }
 
 // Write stores s as DIR/supervise/status.json atomically: it writes
