@@ -37,7 +37,11 @@ func testCrashProof(t *testing.T, v variant) {
 		helper(t, "writer", fmt.Sprintf("N=%d", lines), "DONE="+done, "PACE=20ms"),
 		"exec "+filepath.Join(binDir, "multilog")+" s16777215 "+shellQuote(logDir))
 	service(t, h, "echo $$ >> "+shellQuote(filepath.Join(tmp, "h.starts"))+"; exec sleep 1000", "")
-	dirs := []string{w, wlog, h}
+	// e: its log pipe must work for new runs of either side after the
+	// new svscan took it back.
+	e, elog, eFile := filepath.Join(sv, "e"), filepath.Join(sv, "e", "log"), filepath.Join(tmp, "e.log")
+	service(t, e, "echo start; "+helper(t, "hang"), "exec cat >> "+shellQuote(eFile))
+	dirs := []string{w, wlog, h, e, elog}
 
 	p := startSvscan(t, sv, v.env...)
 	waitFor(t, 10*time.Second, "the first lines logged", func() bool {
@@ -101,6 +105,26 @@ func testCrashProof(t *testing.T, v variant) {
 	if _, err := os.Stat(done); err == nil {
 		t.Fatal("the writer finished before the new svscan took over: too fast to test anything")
 	}
+
+	// Restart e's logger, then e: the new run's line reaches the new
+	// logger through the same pipe. In process mode, kill -9 e's supervise
+	// first: the new svscan starts one with the pipe it took back.
+	if v.name == "process" {
+		syscall.Kill(supervisorOf(e), syscall.SIGKILL)
+		waitFor(t, 15*time.Second, "e adopted by a supervise of the new svscan", func() bool {
+			return supervisorOf(e) == p2.supervisors()["e"] && supervisorOf(e) != 0
+		})
+	}
+	if err := svctl.Control(elog, []byte("t")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "a new logger for e", func() bool { n := servicePid(elog); return n != 0 && n != pids[elog] })
+	if err := svctl.Control(e, []byte("t")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "e's second start logged", func() bool { return countIn(eFile, "start\n") == 2 })
+	delete(pids, e)
+	delete(pids, elog)
 
 	// svc -d / -u still work on the adopted service.
 	if err := svctl.Control(h, []byte("d")); err != nil {
