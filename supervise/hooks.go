@@ -16,7 +16,7 @@ type EventKind string
 
 const (
 	EventStarted       EventKind = "started"        // ./run was spawned (pid known)
-	EventUp            EventKind = "up"             // ./run has been running for 1 s (or it was adopted)
+	EventUp            EventKind = "up"             // ./run has been running for 1 s
 	EventReady         EventKind = "ready"          // the daemon said READY=1 or wrote to its notification-fd
 	EventExited        EventKind = "exited"         // ./run exited (ExitCode or Signal set)
 	EventRestarting    EventKind = "restarting"     // will be started again after the pause
