@@ -3,13 +3,16 @@ package scan_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/supervise/pidfd"
 	"github.com/svbridge/svbridge/supervise/state"
+	"github.com/svbridge/svbridge/supervise/status"
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
@@ -161,4 +164,92 @@ func testCrashProof(t *testing.T, v variant) {
 		}
 	}
 	checkLines(t, logDir, lines)
+}
+
+// TestRecordedPidsNotTrusted: svscan follows a live supervise only when
+// the lock is held and status.json names that very process. A status.json
+// naming an unrelated live process (reused pids: the start times differ)
+// with a free lock gets a supervise as usual; a lock held by someone it
+// cannot identify (as Debian's supervise, which writes no status.json) is
+// left alone quietly until it is free. The unrelated process is never
+// signalled, not even by the stop.
+func TestRecordedPidsNotTrusted(t *testing.T) {
+	for _, v := range []variant{{name: "process"}, {name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}}} {
+		t.Run(v.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			sv := filepath.Join(tmp, "sv")
+			a, b := filepath.Join(sv, "a"), filepath.Join(sv, "b")
+			for _, d := range []string{a, b} {
+				service(t, d, "echo $$ >> starts; exec sleep 1000", "")
+				if err := os.MkdirAll(filepath.Join(d, "supervise"), 0700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			other := exec.Command("sleep", "1000")
+			if err := other.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { other.Process.Kill(); other.Wait() }()
+			start, err := pidfd.StartTime(other.Process.Pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range []string{a, b} {
+				js := &state.Status{State: state.Up, Pid: other.Process.Pid, PidStart: start + 1, Want: state.WantUp,
+					Supervisor: other.Process.Pid, SupervisorStart: start + 1, BootID: pidfd.BootID()}
+				if err := state.Write(d, js); err != nil {
+					t.Fatal(err)
+				}
+				st := status.Status{Pid: other.Process.Pid, Want: 'u'}
+				raw := st.Encode()
+				if err := os.WriteFile(filepath.Join(d, "supervise", "status"), raw[:], 0644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// b's lock is held, by this test: svscan cannot tell who holds it.
+			lock, err := os.OpenFile(filepath.Join(b, "supervise", "lock"), os.O_WRONLY|os.O_CREATE, 0600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer lock.Close()
+			if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+				t.Fatal(err)
+			}
+
+			p := startSvscan(t, sv, append(v.env, "SVBRIDGE_SCAN_INTERVAL=300ms")...)
+			waitFor(t, 10*time.Second, "a started by a supervisor of its own", func() bool {
+				n := servicePid(a)
+				return n != 0 && n != other.Process.Pid && countIn(filepath.Join(a, "starts"), "\n") == 1
+			})
+			// Periodic scans pass over b: quietly, nothing started. (svc -dx
+			// ends a's supervisor; only a scan starts another one, so two
+			// rounds of it prove at least one whole scan, b included.)
+			for n := 2; n <= 3; n++ {
+				if err := svctl.Control(a, []byte("dx")); err != nil {
+					t.Fatal(err)
+				}
+				waitFor(t, 10*time.Second, "a started again by a scan", func() bool {
+					return countIn(filepath.Join(a, "starts"), "\n") == n && servicePid(a) != 0
+				})
+			}
+			if n := countIn(filepath.Join(b, "starts"), "\n"); n != 0 {
+				t.Fatalf("b started %d times while its lock was held", n)
+			}
+			// Once the lock is free, b gets its supervisor.
+			lock.Close()
+			waitFor(t, 10*time.Second, "b started once its lock was free", func() bool {
+				return countIn(filepath.Join(b, "starts"), "\n") == 1
+			})
+			p.signal(syscall.SIGTERM)
+			if code := p.wait(30 * time.Second); code != 0 {
+				t.Errorf("svscan exit code %d", code)
+			}
+			if !alive(other.Process.Pid) {
+				t.Fatal("the unrelated process was signalled")
+			}
+			if out := p.output(); strings.Contains(out, "lock") {
+				t.Errorf("svscan said:\n%s", out)
+			}
+		})
+	}
 }
