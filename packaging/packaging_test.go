@@ -141,7 +141,8 @@ func TestUnitNamesPrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"\nExecStart=/usr/bin/svscan /etc/service\n", "\nType=notify\n", "\nKillMode=mixed\n", "\nRestart=always\n"} {
+	for _, want := range []string{"\nExecStart=/usr/bin/svscan /etc/service\n", "\nType=notify\n", "\nKillMode=process\n", "\nRestart=always\n",
+		"\nEnvironment=SVBRIDGE_INPROCESS=1\n"} {
 		if !bytes.Contains(unit, []byte(want)) {
 			t.Errorf("svscan.service lacks %q", strings.TrimSpace(want))
 		}

@@ -16,7 +16,7 @@ type EventKind string
 
 const (
 	EventStarted       EventKind = "started"        // ./run was spawned (pid known)
-	EventUp            EventKind = "up"             // ./run has been running for 1 s (or it was adopted)
+	EventUp            EventKind = "up"             // ./run has been running for 1 s
 	EventReady         EventKind = "ready"          // the daemon said READY=1 or wrote to its notification-fd
 	EventExited        EventKind = "exited"         // ./run exited (ExitCode or Signal set)
 	EventRestarting    EventKind = "restarting"     // will be started again after the pause
@@ -26,6 +26,7 @@ const (
 	EventStatus        EventKind = "status"         // the daemon sent STATUS=...
 	EventStopping      EventKind = "stopping"       // the daemon sent STOPPING=1
 	EventSuperviseLost EventKind = "supervise-lost" // svscan saw a supervise process die
+	EventAdopted       EventKind = "adopted"        // a new supervisor took over a ./run still running
 )
 
 // Event is one transition, as delivered to an Observer.
@@ -35,7 +36,8 @@ type Event struct {
 	Service    string        // the service's name (base name of Dir; "NAME/log" for a logger)
 	Dir        string        // absolute service directory
 	Pid        int           // the pid the event is about (0 if none)
-	ExitCode   int           // for EventExited: the exit code, or -1 when killed by a signal
+	ExitCode   int           // for EventExited: the exit code, or -1 when killed by a signal or unknown
+	Unknown    bool          // for EventExited: an adopted process ended, its exit code cannot be read
 	Signal     int           // for EventExited: the signal number when killed by one
 	Uptime     time.Duration // for EventExited/EventDown: how long the run lasted
 	Want       byte          // the want byte after the event: 'u', 'd' or 0

@@ -31,6 +31,7 @@ const (
 	InReady                              // the daemon said it is ready (Pid 0: any run)
 	InStatusText                         // STATUS=Text
 	InStopping                           // STOPPING=1
+	InAdopt                              // in place of InBoot: ./run is already running (Pid, Since, Byte = want, Paused, Ready, KillAfter)
 )
 
 // TimerKind names the machine's timers. Timers exist only while something
@@ -57,6 +58,10 @@ type Input struct {
 	KillAfter   time.Duration // InRunStarted: timeout-kill, 0 = none
 	FinishLimit time.Duration // InFinishStarted: timeout-finish
 	Text        string        // InStatusText
+	Unknown     bool          // InRunExited: the exit code cannot be read (adopted process)
+	Since       time.Time     // InAdopt: when the run started, as recorded
+	Paused      bool          // InAdopt
+	Ready       bool          // InAdopt
 
 	gen uint64 // the driver's timer generation (InTimer); Step ignores it
 }
@@ -238,6 +243,8 @@ func (m *Machine) Step(in Input) []Action {
 		if m.wantUp {
 			m.tryStart(now)
 		}
+	case InAdopt:
+		m.adopt(in, now)
 	case InControl:
 		m.control(in.Byte, now)
 	case InRunStarted:
@@ -256,7 +263,7 @@ func (m *Machine) Step(in Input) []Action {
 		m.starts++
 		m.lastStart, m.since = now, now
 		m.announce()
-		m.exited(now, 0, 111, 0, 0, false)
+		m.exited(now, 0, 111, 0, false, 0, false)
 	case InRunExited:
 		if in.Pid == 0 {
 			break
@@ -268,7 +275,10 @@ func (m *Machine) Step(in Input) []Action {
 			m.since = now
 			m.paused, m.ready, m.stopping = false, false, false
 			m.announce()
-			m.exited(now, in.Pid, in.Code, in.Sig, now.Sub(m.runStart), true)
+			if in.Unknown {
+				in.Code, in.Sig = -1, 0
+			}
+			m.exited(now, in.Pid, in.Code, in.Sig, in.Unknown, now.Sub(m.runStart), true)
 		} else if in.Pid == m.finish {
 			m.finish = 0
 			m.cancelTimer(TimerFinish)
@@ -305,12 +315,43 @@ func (m *Machine) Step(in Input) []Action {
 	return m.acts
 }
 
+// adopt takes over a ./run left running by a supervisor that died: it is
+// the first input, in place of InBoot. The run keeps the want and pause it
+// had, counts as up at once, and nothing is spawned.
+func (m *Machine) adopt(in Input, now time.Time) {
+	if m.run != 0 || m.finish != 0 || m.starts != 0 || in.Pid <= 0 {
+		return
+	}
+	switch in.Byte {
+	case status.WantUp:
+		m.wantSet, m.wantUp = true, true
+	case status.WantDown:
+		m.wantSet, m.wantUp = true, false
+	case status.WantNone:
+		m.wantSet = false
+	}
+	since := in.Since
+	if since.IsZero() || since.After(now) {
+		since = now
+	}
+	m.run = in.Pid
+	m.starts++
+	m.since, m.runStart, m.lastStart = since, since, since
+	m.paused, m.up, m.ready, m.stopping = in.Paused, true, in.Ready, false
+	if in.Ready {
+		m.readySince = now
+	}
+	m.killAfter = in.KillAfter
+	m.announce()
+	m.emit(EventAdopted, now, m.run)
+}
+
 // exited records the end of a run (spawned says whether a process ran) and
 // starts ./finish or goes on with afterRun.
-func (m *Machine) exited(now time.Time, pid, code, sig int, uptime time.Duration, spawned bool) {
-	m.lastExit = &state.Exit{Code: code, Signal: sig, Time: now}
+func (m *Machine) exited(now time.Time, pid, code, sig int, unknown bool, uptime time.Duration, spawned bool) {
+	m.lastExit = &state.Exit{Code: code, Signal: sig, Time: now, Unknown: unknown}
 	ev := m.emit(EventExited, now, pid)
-	ev.ExitCode, ev.Signal, ev.Uptime = code, sig, uptime
+	ev.ExitCode, ev.Signal, ev.Uptime, ev.Unknown = code, sig, uptime, unknown
 	if uptime < UpAfter {
 		m.quick++
 		if m.quick >= FlapRuns && !m.flapping {

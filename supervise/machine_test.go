@@ -255,6 +255,7 @@ func TestMachineStatus18(t *testing.T) {
 func FuzzMachine(f *testing.F) {
 	f.Add([]byte("udopchaitkxq12w"), false)
 	f.Add([]byte{'d', 0x80, 0x81, 'u', 0x82, 'x', 0x80}, true)
+	f.Add([]byte{0xff, 't', 0x80, 'd', 'u', 0x80, 'x', 0x80, 'u'}, false)
 	f.Fuzz(func(t *testing.T, b []byte, normallyUp bool) {
 		m := NewMachine(normallyUp, t0)
 		now := t0
@@ -313,7 +314,13 @@ func FuzzMachine(f *testing.F) {
 				t.Fatal("status pid")
 			}
 		}
-		feed(Input{Kind: InBoot})
+		if len(b) > 0 && b[0] == 0xff {
+			// Adoption in place of the boot, with the recorded want.
+			feed(Input{Kind: InAdopt, Pid: 99, Since: t0, Byte: []byte{'u', 'd', 0}[b[len(b)-1]%3], Paused: normallyUp})
+			b = b[1:]
+		} else {
+			feed(Input{Kind: InBoot})
+		}
 		for _, c := range b {
 			now = now.Add(time.Duration(c%7) * 300 * time.Millisecond)
 			switch {
@@ -350,4 +357,38 @@ func TestMachineExitWhilePending(t *testing.T) {
 	if !m.Done() {
 		t.Fatal("not done")
 	}
+}
+
+// An adopted run: nothing is spawned, it is up at once with the recorded
+// want, signals go to its pid, and an exit of unknown code follows the
+// usual restart rule (./finish gets 256 0 from the driver).
+func TestMachineAdopt(t *testing.T) {
+	m := NewMachine(true, t0.Add(time.Hour))
+	runSteps(t, m, []step{
+		{Input{Kind: InAdopt, Pid: 42, Since: t0, Byte: 'u', KillAfter: 2 * time.Second}, time.Hour, "announce emit(adopted)"},
+	})
+	if s := m.Snapshot(); s.State != state.Up || s.Pid != 42 || !s.Since.Equal(t0) || s.Want != state.WantUp {
+		t.Fatalf("snapshot %+v", s)
+	}
+	runSteps(t, m, []step{
+		{ctl('t'), time.Hour, "kill(42,TERM)"},
+		{Input{Kind: InRunExited, Pid: 42, Unknown: true, Code: 7}, time.Hour + time.Second, "cancel(up) cancel(kill) announce emit(exited) finish(-1,0)"},
+		{Input{Kind: InFinishNone}, time.Hour + time.Second, "announce emit(restarting) spawn"},
+	})
+	if e := m.Snapshot().LastExit; e == nil || !e.Unknown || e.Code != -1 || e.Signal != 0 {
+		t.Fatalf("last exit %+v", e)
+	}
+}
+
+// An adopted run that was wanted down (svc -d arrived before its
+// supervisor died) stays wanted down: its exit does not restart it.
+func TestMachineAdoptWantedDown(t *testing.T) {
+	m := NewMachine(true, t0)
+	runSteps(t, m, []step{
+		{Input{Kind: InAdopt, Pid: 42, Since: t0, Byte: 'd'}, time.Second, "announce emit(adopted)"},
+		{ctl('k'), 2 * time.Second, "kill(42,KILL)"},
+		{Input{Kind: InRunExited, Pid: 42, Unknown: true}, 2 * time.Second, "cancel(up) cancel(kill) announce emit(exited) finish(-1,0)"},
+		{Input{Kind: InFinishNone}, 2 * time.Second, "announce emit(down)"},
+		{ctl('u'), 3 * time.Second, "announce spawn"},
+	})
 }

@@ -129,7 +129,7 @@ func (s *Supervisor) spawnFinish(code, sig int) Input {
 		return Input{Kind: InFinishNone}
 	}
 	if code < 0 {
-		code = 256
+		code = 256 // killed by a signal, or an adopted run whose code is unknown (signal 0)
 	}
 	limit := DefaultFinishLimit
 	if d, ok := readMillis(s.path(FileTimeoutFinish)); ok && d > 0 {

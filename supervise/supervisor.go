@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/supervise/pidfd"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
@@ -72,6 +73,15 @@ type Supervisor struct {
 	killpg     bool     // the current run was started as a group leader
 	warnedNfd  bool
 	warnedJSON bool
+
+	// Adoption: a ./run left running by a supervisor that died.
+	adopt      *pidfd.Proc   // the adopted run, until it exits
+	adoptFrom  status.Status // its 18-byte status as recorded
+	adoptReady bool
+	selfStart  uint64 // this process's start time, recorded in status.json
+	bootID     string
+	startPid   int    // the pid whose start time is startTick
+	startTick  uint64 // cached: read once per run
 }
 
 // SetupError is a fatal error of New, with daemontools' wording; the
@@ -135,6 +145,9 @@ func New(cfg Config) (*Supervisor, error) {
 	s.lock = os.NewFile(uintptr(fd), svdir.Lock)
 	fail := func(e *SetupError) (*Supervisor, error) {
 		s.closeFiles()
+		if s.adopt != nil {
+			s.adopt.Close()
+		}
 		return nil, e
 	}
 
@@ -156,8 +169,13 @@ func New(cfg Config) (*Supervisor, error) {
 	if s.controlW, err = os.OpenFile(ctl, os.O_WRONLY|syscall.O_NONBLOCK, 0); err != nil {
 		return fail(&SetupError{"unable to write " + s.name + "/supervise/control: ", err})
 	}
+	s.bootID = pidfd.BootID()
+	s.selfStart, _ = pidfd.StartTime(os.Getpid())
 	s.m = NewMachine(normallyUp, time.Now())
-	s.announce()
+	s.findAdoptable()
+	if s.adopt == nil {
+		s.announce() // an adopted run keeps the status as it is until Run
+	}
 	ok := s.path(svdir.OK)
 	syscall.Mkfifo(ok, 0600)
 	if s.ok, err = os.OpenFile(ok, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
@@ -214,7 +232,19 @@ func (s *Supervisor) Run() {
 	if s.notify != nil {
 		go s.notify.serve()
 	}
-	s.apply(s.m.Step(Input{Kind: InBoot, Now: time.Now()}))
+	if p := s.adopt; p != nil {
+		killAfter, _ := readMillis(s.path(FileTimeoutKill))
+		s.killpg = s.exists(FileKillPG)
+		s.apply(s.m.Step(Input{Kind: InAdopt, Pid: p.Pid, Since: s.adoptFrom.When.Time(), Byte: s.adoptFrom.Want,
+			Paused: s.adoptFrom.Paused, Ready: s.adoptReady, KillAfter: killAfter, Now: time.Now()}))
+		go func() {
+			if p.Wait() {
+				s.post(Input{Kind: InRunExited, Pid: p.Pid, Unknown: true})
+			}
+		}()
+	} else {
+		s.apply(s.m.Step(Input{Kind: InBoot, Now: time.Now()}))
+	}
 	for _, c := range s.initial {
 		s.apply(s.m.Step(Input{Kind: InControl, Byte: c, Now: time.Now()}))
 	}
@@ -228,6 +258,10 @@ func (s *Supervisor) Run() {
 		}
 		if in.Now.IsZero() {
 			in.Now = time.Now()
+		}
+		if in.Kind == InRunExited && s.adopt != nil && in.Pid == s.adopt.Pid {
+			s.adopt.Close() // it is gone: nothing may be signalled through it
+			s.adopt = nil
 		}
 		s.apply(s.m.Step(in))
 	}
@@ -336,6 +370,16 @@ func (s *Supervisor) kill(pid int, sig syscall.Signal) {
 	if pid <= 0 {
 		return
 	}
+	if s.adopt != nil && pid == s.adopt.Pid {
+		// Not our child: its pid could be reused once it exits, so the
+		// pidfd is the only handle. Its group is signalled only while the
+		// leader is known alive (its pid, hence the group id, in use).
+		if s.killpg && s.adopt.Signal(0) == nil && syscall.Kill(-pid, sig) == nil {
+			return
+		}
+		s.adopt.Signal(sig)
+		return
+	}
 	if pid == s.m.RunPid() && s.killpg {
 		if syscall.Kill(-pid, sig) == nil {
 			return
@@ -375,10 +419,48 @@ func (s *Supervisor) announce() {
 	}
 	snap := s.m.Snapshot()
 	snap.Supervisor = os.Getpid()
+	snap.SupervisorStart, snap.BootID = s.selfStart, s.bootID
+	if snap.Pid != 0 {
+		snap.PidStart = s.startTime(snap.Pid)
+	}
 	if err := state.Write(s.dir, &snap); err != nil && !s.warnedJSON {
 		s.warnedJSON = true
 		cli.Warn(s.log, s.prog, "unable to write ", s.name, "/", state.File, ": ", err)
 	}
+}
+
+// startTime returns the start time of run pid, read once per run.
+func (s *Supervisor) startTime(pid int) uint64 {
+	if pid != s.startPid {
+		s.startPid, s.startTick = pid, 0
+		if t, err := pidfd.StartTime(pid); err == nil {
+			s.startTick = t
+		}
+	}
+	return s.startTick
+}
+
+// findAdoptable looks at the status left by the previous supervisor of
+// the directory: when it names a ./run that still runs, and that process
+// is the one recorded (same start time, same boot: a reused pid is not),
+// s.adopt holds it through a pidfd. Debian's supervise writes no
+// status.json: its runs are never adopted.
+func (s *Supervisor) findAdoptable() {
+	b := readSome(s.path(svdir.Status), status.Size+1)
+	old, err := status.Decode(b)
+	if err != nil || old.Pid <= 0 {
+		return
+	}
+	js, err := state.Read(s.dir)
+	if err != nil || js.Pid != old.Pid || js.PidStart == 0 || js.BootID == "" || js.BootID != s.bootID {
+		return
+	}
+	p, err := pidfd.Open(old.Pid, js.PidStart)
+	if err != nil {
+		return
+	}
+	s.adopt, s.adoptFrom, s.adoptReady = p, old, js.Ready
+	s.startPid, s.startTick = old.Pid, js.PidStart
 }
 
 // readMillis reads a file holding a number of milliseconds; ok is false

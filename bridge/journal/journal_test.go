@@ -235,6 +235,16 @@ func TestObserverFields(t *testing.T) {
 		m["SVC_ENDED"] != "could not be started" || m["SVC_NEXT"] != "It is wanted down (svc -d), so supervise does not start it again." {
 		t.Errorf("failed start entry: %q", m)
 	}
+	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Pid: 44, ExitCode: -1, Unknown: true, Want: 'u'})
+	m = j.recv(t)
+	if m["SVC_EXIT_UNKNOWN"] != "1" || m["SVC_EXIT_CODE"] != "" || m["SVC_SIGNAL"] != "" || m["MESSAGE"] != "web: exited, code unknown (pid 44)" {
+		t.Errorf("unknown-code entry: %q", m)
+	}
+	o.Observe(supervise.Event{Kind: supervise.EventAdopted, Service: "web", Pid: 45, Want: 'u'})
+	m = j.recv(t)
+	if m["MESSAGE_ID"] != "836734ef12e04a6dbb0ab1366593f7d2" || m["SVC_EVENT"] != "adopted" || m["SVC_STATE"] != "up" || m["MESSAGE"] != "web: adopted (pid 45)" {
+		t.Errorf("adoption entry: %q", m)
+	}
 	if errs.String() != "" {
 		t.Errorf("stderr: %q", errs.String())
 	}
@@ -244,7 +254,8 @@ func TestEveryKindHasIDAndMessage(t *testing.T) {
 	seen := map[string]bool{}
 	for _, k := range []supervise.EventKind{supervise.EventStarted, supervise.EventUp, supervise.EventReady,
 		supervise.EventExited, supervise.EventRestarting, supervise.EventFlapping, supervise.EventWantedDown,
-		supervise.EventDown, supervise.EventStatus, supervise.EventStopping, supervise.EventSuperviseLost} {
+		supervise.EventDown, supervise.EventStatus, supervise.EventStopping, supervise.EventSuperviseLost,
+		supervise.EventAdopted} {
 		id := MessageIDs[k]
 		if len(id) != 32 || seen[id] {
 			t.Errorf("%s: bad or duplicate id %q", k, id)

@@ -28,6 +28,7 @@ var MessageIDs = map[supervise.EventKind]string{
 	supervise.EventSuperviseLost: "25a21fcb59c84dc5a3a7adac6196d6b2",
 	EventRestarts:                "ac9f5dc7aa744c6695b8363ec393818c",
 	EventRecovered:               "3c7c8bf39cb04e47a7c96cae6717c2c5",
+	supervise.EventAdopted:       "836734ef12e04a6dbb0ab1366593f7d2",
 }
 
 // GapMessageID marks the entry supervise writes when journald answers
@@ -183,7 +184,7 @@ func (o *Observer) say(s string) {
 // State returns the SVC_STATE of the service after ev.
 func State(ev supervise.Event) string {
 	switch ev.Kind {
-	case supervise.EventStarted, supervise.EventUp, supervise.EventStatus:
+	case supervise.EventStarted, supervise.EventUp, supervise.EventStatus, supervise.EventAdopted:
 		return "up"
 	case supervise.EventReady:
 		return "ready"
@@ -289,7 +290,9 @@ func Message(ev supervise.Event) string {
 		return s + "ready" + pid
 	case supervise.EventExited:
 		var how string
-		if ev.Signal != 0 {
+		if ev.Unknown {
+			how = "exited, code unknown"
+		} else if ev.Signal != 0 {
 			how = "killed by signal " + SignalName(ev.Signal)
 		} else {
 			how = "exited with code " + strconv.Itoa(ev.ExitCode)
@@ -312,6 +315,8 @@ func Message(ev supervise.Event) string {
 		return s + "stopping" + pid
 	case supervise.EventSuperviseLost:
 		return s + "supervise process lost" + pid
+	case supervise.EventAdopted:
+		return s + "adopted" + pid
 	}
 	if ev.Text != "" {
 		return s + string(ev.Kind) + ": " + ev.Text

@@ -198,6 +198,10 @@ func exitPhrase(ev supervise.Event, verb bool) string {
 			return "ended"
 		}
 		return "exit unknown"
+	case ev.Unknown && verb:
+		return "exited, code unknown"
+	case ev.Unknown:
+		return "exit code unknown"
 	case ev.Pid == 0 && ev.Signal == 0 && verb:
 		return "could not be started"
 	case ev.Signal != 0 && verb:
@@ -214,6 +218,9 @@ func exitPhrase(ev supervise.Event, verb bool) string {
 func exitFields(ev supervise.Event) []Field {
 	if ev.Kind != supervise.EventExited {
 		return nil
+	}
+	if ev.Unknown {
+		return []Field{{"SVC_EXIT_UNKNOWN", "1"}}
 	}
 	if ev.Signal != 0 {
 		return []Field{{"SVC_SIGNAL", strconv.Itoa(ev.Signal)}, {"SVC_SIGNAL_NAME", SignalName(ev.Signal)}}

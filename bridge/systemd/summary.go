@@ -84,7 +84,9 @@ func troubleOf(in *svinfo.Info) string {
 		return ""
 	}
 	if e := in.LastExit; e != nil {
-		if e.Signal != 0 {
+		if e.Unknown {
+			what += ", exit code unknown"
+		} else if e.Signal != 0 {
 			what += ", " + journal.SignalName(e.Signal)
 		} else {
 			what += ", exit " + strconv.Itoa(e.Code)

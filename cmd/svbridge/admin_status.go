@@ -105,7 +105,9 @@ func printHuman(w io.Writer, in *svinfo.Info) {
 		s += fmt.Sprintf(", %d restarts", *in.Restarts)
 	}
 	if e := in.LastExit; e != nil {
-		if e.Signal != 0 {
+		if e.Unknown {
+			s += ", last exited, code unknown"
+		} else if e.Signal != 0 {
 			s += fmt.Sprintf(", last killed by signal %d", e.Signal)
 		} else {
 			s += fmt.Sprintf(", last exit %d", e.Code)

@@ -5,8 +5,9 @@
 # Policy (see also units/svscan.service and README, section packages):
 # - install: enable svscan.service and start it when systemd runs; on a host
 #   with /etc/inittab add the SV line between markers once and tell init.
-# - upgrade: never restart svscan.service (KillMode=mixed: a restart stops
-#   every service); systemctl daemon-reload only, so every supervised pid stays.
+# - upgrade: never restart svscan.service (a stop ends every service, so a
+#   restart restarts them all); systemctl daemon-reload only, so every
+#   supervised pid stays.
 # - removal: services down first, then their loggers, then the unit (or the
 #   inittab entry); purge removes the package's state, never service dirs.
 

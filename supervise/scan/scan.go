@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/supervise"
+	"github.com/svbridge/svbridge/supervise/pidfd"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/svctl"
 	"github.com/svbridge/svbridge/supervise/svdir"
@@ -66,6 +68,12 @@ type Config struct {
 	InProcess bool
 	Events    supervise.Observer
 
+	// OwnCgroup: svscan is the main process of a systemd service whose
+	// cgroup is its own (the unit leaves the other processes alive when
+	// svscan dies). After an orderly stop, svscan then ends whatever is
+	// still in its cgroup, so that nothing of the tree is left behind.
+	OwnCgroup bool
+
 	Interval    time.Duration // rescan period
 	Settle      time.Duration // quiet time before starting a dir noticed while it is being filled
 	LogGrace    time.Duration // after "x" to a stopping logger, how long before "dx"
@@ -86,6 +94,10 @@ type entry struct {
 	logPid int // supervise log (in NAME), 0 if not running
 	r, w   *os.File
 	stream *os.File // in-process: the observer's output file, kept while the supervisor runs
+
+	// A supervise (of NAME, of NAME/log) that this scanner did not start
+	// (it outlived the previous svscan): followed through a pidfd.
+	proc, logProc *pidfd.Proc
 
 	// Orderly stop.
 	downSent   bool      // "dx" delivered to supervise NAME
@@ -188,6 +200,13 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 	defer s.closeWatch()
 
 	s.scan()
+	if s.cfg.InProcess {
+		// Starting every supervisor leaves garbage (directory reads, the
+		// first status files): give its pages back to the kernel now
+		// rather than after minutes, so the tree's resident size is its
+		// steady one from the start.
+		debug.FreeOSMemory()
+	}
 	// The loop turns at least every DefaultInterval (an observer's
 	// watchdog counts on Alive), even when scans are further apart.
 	period := min(s.cfg.Interval, DefaultInterval)
@@ -204,6 +223,9 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			s.stopStep(time.Now())
 			if s.running() == 0 {
 				s.closeAll()
+				if s.cfg.OwnCgroup {
+					s.endLeftovers()
+				}
 				return cli.ExitOK
 			}
 		}
@@ -431,7 +453,7 @@ func (s *Scanner) start(name string) bool {
 			s.warn("unable to stat ", name, "/log: ", err)
 			return false
 		}
-		if hasLog {
+		if hasLog && !s.recoverPipe(e, name) {
 			if err := s.openPipe(e); err != nil {
 				s.warn("unable to create pipe for ", name, ": ", err)
 				return false
@@ -515,6 +537,14 @@ func (s *Scanner) closeAll() {
 // startMain starts "supervise NAME" in the scan directory; its stdout is
 // the log pipe, or the observer's stream, or svscan's stdout.
 func (s *Scanner) startMain(e *entry) {
+	if p, held := liveSupervisor(s.path(e.name)); held {
+		// A supervise outlived the previous svscan: leave it running.
+		if p != nil {
+			e.pid, e.proc, e.downSent = p.Pid, p, false
+			s.follow(p)
+		}
+		return
+	}
 	out, errf := s.cfg.Stdout, s.cfg.Stderr
 	var stream *os.File
 	if e.hasLog {
@@ -550,6 +580,13 @@ func (s *Scanner) startMain(e *entry) {
 // the read end of the pipe as its stdin.
 func (s *Scanner) startLog(e *entry) {
 	if e.r == nil {
+		return
+	}
+	if p, held := liveSupervisor(filepath.Join(s.path(e.name), svdir.Log)); held {
+		if p != nil {
+			e.logPid, e.logProc, e.exitSent, e.killSent = p.Pid, p, false, false
+			s.follow(p)
+		}
 		return
 	}
 	pid, err := s.spawn(s.path(e.name), svdir.Log, [3]*os.File{e.r, s.cfg.Stdout, s.cfg.Stderr})
@@ -623,6 +660,10 @@ func (s *Scanner) exited(pid int) {
 		switch pid {
 		case e.pid:
 			e.pid = 0
+			if e.proc != nil {
+				e.proc.Close()
+				e.proc = nil
+			}
 			if e.stream != nil {
 				e.stream.Close()
 				e.stream = nil
@@ -633,6 +674,10 @@ func (s *Scanner) exited(pid int) {
 			return
 		case e.logPid:
 			e.logPid = 0
+			if e.logProc != nil {
+				e.logProc.Close()
+				e.logProc = nil
+			}
 			if s.stopping {
 				switch {
 				case e.exitSent || e.killSent:
@@ -665,10 +710,12 @@ func (s *Scanner) collect() {
 		break
 	}
 	for _, e := range s.entries {
-		if e.pid != 0 && dead(e.pid) {
+		// A supervise we did not start is not our child: its end comes
+		// from its pidfd (follow).
+		if e.pid != 0 && e.proc == nil && dead(e.pid) {
 			s.exited(e.pid)
 		}
-		if e.logPid != 0 && dead(e.logPid) {
+		if e.logPid != 0 && e.logProc == nil && dead(e.logPid) {
 			s.exited(e.logPid)
 		}
 	}

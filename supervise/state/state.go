@@ -7,6 +7,7 @@ package state
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,9 +37,12 @@ const (
 
 // Exit describes how ./run last ended.
 type Exit struct {
-	Code   int       `json:"code"`   // exit code, or -1 when killed by a signal
+	Code   int       `json:"code"`   // exit code, or -1 when killed by a signal or unknown
 	Signal int       `json:"signal"` // the signal number, 0 if it exited
 	Time   time.Time `json:"time"`
+	// Unknown: the process was adopted (not a child of its supervisor),
+	// so how it ended cannot be read.
+	Unknown bool `json:"code_unknown,omitempty"`
 }
 
 // Status is the content of supervise/status.json.
@@ -57,6 +61,14 @@ type Status struct {
 	Flapping   bool       `json:"flapping"`
 	Stopping   bool       `json:"stopping,omitempty"` // the daemon sent STOPPING=1
 	Supervisor int        `json:"supervisor_pid,omitempty"`
+
+	// What identifies the processes beyond their pids, so that a new
+	// supervisor can adopt a running ./run (and svscan a running
+	// supervise) and never a process that got a reused pid: start times
+	// in clock ticks after boot (/proc/PID/stat field 22), and the boot.
+	PidStart        uint64 `json:"pid_start,omitempty"`
+	SupervisorStart uint64 `json:"supervisor_start,omitempty"`
+	BootID          string `json:"boot_id,omitempty"`
 }
 
 // MaxSize bounds what Decode accepts: a status file is a few hundred bytes.
@@ -103,6 +115,9 @@ func Encode(s *Status) ([]byte, error) {
 		b = strconv.AppendInt(b, int64(s.LastExit.Signal), 10)
 		b = append(b, `,"time":`...)
 		b = appendTime(b, s.LastExit.Time)
+		if s.LastExit.Unknown {
+			b = append(b, `,"code_unknown":true`...)
+		}
 		b = append(b, '}')
 	}
 	b = append(b, `,"restarts":`...)
@@ -115,6 +130,18 @@ func Encode(s *Status) ([]byte, error) {
 	if s.Supervisor != 0 {
 		b = append(b, `,"supervisor_pid":`...)
 		b = strconv.AppendInt(b, int64(s.Supervisor), 10)
+	}
+	if s.PidStart != 0 {
+		b = append(b, `,"pid_start":`...)
+		b = strconv.AppendUint(b, s.PidStart, 10)
+	}
+	if s.SupervisorStart != 0 {
+		b = append(b, `,"supervisor_start":`...)
+		b = strconv.AppendUint(b, s.SupervisorStart, 10)
+	}
+	if s.BootID != "" {
+		b = append(b, `,"boot_id":`...)
+		b = appendString(b, s.BootID)
 	}
 	return append(b, '}', '\n'), nil
 }
@@ -178,16 +205,13 @@ func Read(dir string) (*Status, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b := make([]byte, MaxSize+1)
-	n := 0
-	for n < len(b) {
-		m, err := f.Read(b[n:])
-		n += m
-		if err != nil || m == 0 {
-			break
-		}
+	// A status file is a few hundred bytes: read what is there (svscan
+	// reads many at start-up), not a MaxSize buffer each time.
+	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, err
 	}
-	return Decode(b[:n])
+	return Decode(b)
 }
 
 // Write stores s as DIR/supervise/status.json atomically: it writes

@@ -58,6 +58,18 @@ func Main(e *cli.Env) int {
 	r := reap.New()
 	defer r.Close()
 
+	// Under systemd (the unit's main process: INVOCATION_ID and its own
+	// NOTIFY_SOCKET), the unit's cgroup is svscan's tree: the orderly stop
+	// ends what is left in it (the unit's KillMode=process leaves the tree
+	// running when svscan dies, and no longer kills it on stop). Read
+	// before the observer takes NOTIFY_SOCKET out of the environment.
+	notify, invocation := false, false
+	for _, kv := range e.Environment() {
+		notify = notify || strings.HasPrefix(kv, "NOTIFY_SOCKET=") && len(kv) > len("NOTIFY_SOCKET=")
+		invocation = invocation || strings.HasPrefix(kv, "INVOCATION_ID=") && len(kv) > len("INVOCATION_ID=")
+	}
+	ownCgroup := notify && invocation
+
 	// The observer takes svscan's own NOTIFY_SOCKET and WATCHDOG_*: the
 	// supervise processes must not inherit them.
 	obs := systemd.NewScanObserver(path)
@@ -96,6 +108,7 @@ func Main(e *cli.Env) int {
 		Environ:  env,
 		Interval: interval,
 	}
+	cfg.OwnCgroup = ownCgroup
 	if inProcess(getenv) {
 		cfg.InProcess = true
 		cfg.Events = journal.NewObserver()

@@ -1,0 +1,132 @@
+package pidfd
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func startSleep(t *testing.T) *exec.Cmd {
+	t.Helper()
+	c := exec.Command("sleep", "60")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	return c
+}
+
+// TestOpenChecksStartTime: a recorded start time that is not the
+// process's (a reused pid) is refused; the right one opens.
+func TestOpenChecksStartTime(t *testing.T) {
+	c := startSleep(t)
+	st, err := StartTime(c.Process.Pid)
+	if err != nil || st == 0 {
+		t.Fatalf("start time %d %v", st, err)
+	}
+	if _, err := Open(c.Process.Pid, st+1); !errors.Is(err, ErrNotSame) {
+		t.Fatalf("wrong start time: %v", err)
+	}
+	p, err := Open(c.Process.Pid, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if !p.Alive() {
+		t.Fatal("not alive")
+	}
+}
+
+// TestWaitSignal: a signal through the pidfd ends the process and Wait
+// returns at once; signals after that fail (nothing else is hit).
+func TestWaitSignal(t *testing.T) {
+	c := startSleep(t)
+	st, _ := StartTime(c.Process.Pid)
+	p, err := Open(c.Process.Pid, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	done := make(chan bool, 1)
+	go func() { done <- p.Wait() }()
+	select {
+	case <-done:
+		t.Fatal("Wait returned while the process runs")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	c.Wait()
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Fatal("Wait false")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("exit not noticed")
+	}
+	if p.Alive() {
+		t.Fatal("alive after exit")
+	}
+	if err := p.Signal(syscall.SIGTERM); err == nil {
+		t.Fatal("signal to an exited process succeeded")
+	}
+}
+
+// TestCloseEndsWait: closing the descriptor releases a waiter with false.
+func TestCloseEndsWait(t *testing.T) {
+	c := startSleep(t)
+	st, _ := StartTime(c.Process.Pid)
+	p, err := Open(c.Process.Pid, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan bool, 1)
+	go func() { done <- p.Wait() }()
+	time.Sleep(20 * time.Millisecond) // let Wait block (either order is correct)
+	p.Close()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Fatal("Wait true after Close")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait did not return after Close")
+	}
+}
+
+// TestGetFD copies a pipe end out of another process.
+func TestGetFD(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("pidfd_getfd needs ptrace rights (root)")
+	}
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	c := exec.Command("sleep", "60")
+	c.Stdout = w
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Process.Kill(); c.Wait() }()
+	w.Close()
+	st, _ := StartTime(c.Process.Pid)
+	p, err := Open(c.Process.Pid, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	f, err := p.GetFD(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("x\n"))
+	f.Close()
+	b := make([]byte, 2)
+	if n, _ := r.Read(b); string(b[:n]) != "x\n" {
+		t.Fatalf("read %q", b[:n])
+	}
+}
