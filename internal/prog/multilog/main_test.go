@@ -14,15 +14,15 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
-// binDir holds svbridge built once, with multilog etc. linked to it.
+// binDir holds multilog, a link to the test binary, which is the program
+// when run under that name (see testkit.Programs).
 var binDir string
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"multilog", "tai64n", "tai64nlocal", "readproctitle"},
-		func(dir string) { binDir = dir }))
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"multilog": Main}, func(dir string) { binDir = dir }))
 }
 
 func ours(name string) string { return filepath.Join(binDir, name) }

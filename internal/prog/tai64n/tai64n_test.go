@@ -12,7 +12,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/tai64n"
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 var label = regexp.MustCompile(`(?m)^@[0-9a-f]{24} `)
@@ -89,11 +89,12 @@ func TestSameAsOriginal(t *testing.T) {
 	}
 }
 
-// binary is our tai64n, a link to svbridge built once in TestMain.
+// binary is our tai64n: the test binary, which is the program when run
+// under its name (see testkit.Programs).
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"tai64n"},
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"tai64n": Main},
 		func(dir string) { binary = filepath.Join(dir, "tai64n") }))
 }
 

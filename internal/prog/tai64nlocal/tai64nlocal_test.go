@@ -11,7 +11,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/tai64n"
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 func convert(in string, loc *time.Location, chunk int) string {
@@ -77,11 +77,12 @@ func TestSameAsOriginal(t *testing.T) {
 	}
 }
 
-// binary is our tai64nlocal, a link to svbridge built once in TestMain.
+// binary is our tai64nlocal: the test binary, which is the program when run
+// under its name (see testkit.Programs).
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"tai64nlocal"},
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"tai64nlocal": Main},
 		func(dir string) { binary = filepath.Join(dir, "tai64nlocal") }))
 }
 
