@@ -14,11 +14,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/prog/multilog"
+	"github.com/svbridge/svbridge/internal/prog/supervise"
+	"github.com/svbridge/svbridge/internal/prog/svc"
+	"github.com/svbridge/svbridge/internal/prog/svok"
+	"github.com/svbridge/svbridge/internal/prog/svscan"
+	"github.com/svbridge/svbridge/internal/prog/svstat"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
-// binDir holds svbridge, the lean supervise, and program-name symlinks.
+// binDir holds svscan, supervise, svc, svok, svstat and multilog: links to
+// the test binary, which is the program when run under its name (see
+// testkit.Programs). svscan finds supervise beside itself, as it finds the
+// lean binary beside svbridge once installed.
 var binDir string
 
 // helperEnv makes the test binary act as a helper process (see runHelper).
@@ -28,8 +38,11 @@ func TestMain(m *testing.M) {
 	if h := os.Getenv(helperEnv); h != "" {
 		os.Exit(runHelper(h))
 	}
-	os.Exit(testbin.Main(m, []string{"./cmd/..."}, []string{"svscan", "svc", "svok", "svstat", "multilog"},
-		func(dir string) { binDir = dir }))
+	os.Exit(testkit.Programs(m, map[string]cli.Main{
+		"svscan": svscan.Main, "supervise": supervise.Main,
+		"svc": svc.Main, "svok": svok.Main, "svstat": svstat.Main,
+		"multilog": multilog.Main,
+	}, func(dir string) { binDir = dir }))
 }
 
 // runHelper is the body of the helper processes services use.
