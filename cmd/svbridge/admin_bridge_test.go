@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,9 +13,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/bridge/svinfo"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // bridgeRun calls the umbrella in-process, as "svbridge ARGS...".
@@ -118,20 +119,14 @@ func TestStatusCommandJSON(t *testing.T) {
 
 func TestJournalLogCommand(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "socket")
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		t.Fatal(err)
-	}
-	old := journal.SocketPath
-	journal.SocketPath = path
-	defer func() { journal.SocketPath = old }()
-	code, _, errs := bridgeRun("first line\n<2>second\n", "journal-log", "-p", "5", "--level-prefix", "web")
-	if code != 0 || errs != "" {
-		t.Fatalf("journal-log: %d %q", code, errs)
+	fd, _ := testkit.ListenDatagram(t, path)
+	// "svbridge journal-log -p 5 --level-prefix web", sending to path.
+	var errb strings.Builder
+	e := &cli.Env{Args: []string{"svbridge", "journal-log"}, Stdin: strings.NewReader("first line\n<2>second\n"), Stdout: io.Discard, Stderr: &errb}
+	cmd := journalLogCommand(e, path)
+	cmd.SetArgs([]string{"-p", "5", "--level-prefix", "web"})
+	if err := cmd.Execute(); err != nil || exitCode != 0 || errb.String() != "" {
+		t.Fatalf("journal-log: %v %d %q", err, exitCode, errb.String())
 	}
 	buf := make([]byte, 65536)
 	for _, want := range []string{"MESSAGE=first line\nPRIORITY=5\nSYSLOG_IDENTIFIER=web\nSVC_NAME=web\n",

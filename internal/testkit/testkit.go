@@ -82,9 +82,10 @@ func (s *SyncBuffer) String() string {
 // ListenDatagram binds a Unix datagram socket at path, as a stand-in for
 // journald's or systemd's notification socket, with a 16 MiB receive
 // buffer and a 10-second receive timeout (a test waiting for a datagram
-// fails instead of hanging). The socket and its file go at the test's end.
-// It returns the socket's file descriptor.
-func ListenDatagram(t testing.TB, path string) int {
+// fails instead of hanging). It returns the socket's file descriptor and a
+// function that closes it and removes its file (a socket going away); that
+// is done at the test's end too.
+func ListenDatagram(t testing.TB, path string) (fd int, close func()) {
 	t.Helper()
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -97,9 +98,10 @@ func ListenDatagram(t testing.TB, path string) int {
 	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 16<<20)
 	tv := unix.Timeval{Sec: 10}
 	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	t.Cleanup(func() {
+	close = sync.OnceFunc(func() {
 		unix.Close(fd)
 		os.Remove(path)
 	})
-	return fd
+	t.Cleanup(close)
+	return fd, close
 }
