@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -161,26 +160,9 @@ func TestSendDatagramAndBigEntry(t *testing.T) {
 	}
 }
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestObserverFields(t *testing.T) {
 	j := listen(t, filepath.Join(t.TempDir(), "socket"))
-	var errs lockedBuf
+	var errs testkit.SyncBuffer
 	o, err := NewObserverTo(j.path, "supervise", &errs)
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +221,7 @@ func TestEveryKindHasIDAndMessage(t *testing.T) {
 func TestObserverJournaldGoneAndBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "socket")
 	j := listen(t, path)
-	var errs lockedBuf
+	var errs testkit.SyncBuffer
 	o, err := NewObserverTo(path, "supervise", &errs)
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +270,7 @@ func TestObserverJournaldGoneAndBack(t *testing.T) {
 func TestObserverFullQueue(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "socket")
 	listen(t, path) // never read
-	var errs lockedBuf
+	var errs testkit.SyncBuffer
 	o, err := NewObserverTo(path, "supervise", &errs)
 	if err != nil {
 		t.Fatal(err)
@@ -355,7 +337,7 @@ func TestCopyLines(t *testing.T) {
 	}
 	long := strings.Repeat("x", MaxLine+10)
 	in := "one\n<3>two\n\n" + long + "\nlast-no-newline"
-	var errs lockedBuf
+	var errs testkit.SyncBuffer
 	if err := CopyLines(strings.NewReader(in), c, LineOptions{Identifier: "web", Priority: 6, LevelPrefix: true, Stderr: &errs, Prog: "svbridge journal-log"}); err != nil {
 		t.Fatal(err)
 	}

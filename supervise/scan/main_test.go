@@ -2,7 +2,6 @@ package scan_test
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -261,18 +260,6 @@ func ppid(pid int) int {
 	return n
 }
 
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
-}
-
 // reaped reports whether pid has left the process table, which for a
 // supervise means svscan's reaper has collected it: a scan from then on sees
 // it dead. A zombie is not enough: the leader of a multi-threaded process
@@ -280,18 +267,6 @@ func alive(pid int) bool {
 // and waitid does not report it until they have, so a SIGHUP in between
 // finds the supervise still running.
 func reaped(pid int) bool { return syscall.Kill(pid, 0) == syscall.ESRCH }
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // servicePid is the pid supervise/status shows for dir (0: down or unknown).
 func servicePid(dir string) int {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/scan"
 )
@@ -86,7 +87,7 @@ func testObserverHooks(t *testing.T, inProcess bool) {
 	r := reap.New()
 	defer r.Close()
 	sigs := make(chan os.Signal, 4)
-	warn := &syncBuilder{}
+	warn := &testkit.SyncBuffer{}
 	s := scan.New(scan.Config{
 		Dir:       sv,
 		Launcher:  scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
@@ -105,12 +106,12 @@ func testObserverHooks(t *testing.T, inProcess bool) {
 		}
 	})
 
-	waitFor(t, 10*time.Second, "first ScanDone", func() bool { return rec.has("ScanDone a,b") })
-	waitFor(t, 10*time.Second, "b's line in the ServiceOutput file", func() bool { return fileHas(out.Name(), "b says hi\n") })
-	waitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
-	waitFor(t, 10*time.Second, "b ready for SIGTERM", func() bool { _, err := os.Stat(filepath.Join(tmp, "b.ready")); return err == nil })
+	testkit.WaitFor(t, 10*time.Second, "first ScanDone", func() bool { return rec.has("ScanDone a,b") })
+	testkit.WaitFor(t, 10*time.Second, "b's line in the ServiceOutput file", func() bool { return fileHas(out.Name(), "b says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "b ready for SIGTERM", func() bool { _, err := os.Stat(filepath.Join(tmp, "b.ready")); return err == nil })
 	sigs <- syscall.SIGHUP
-	waitFor(t, 10*time.Second, "Reloading", func() bool { return rec.has("Reloading") })
+	testkit.WaitFor(t, 10*time.Second, "Reloading", func() bool { return rec.has("Reloading") })
 	sigs <- syscall.SIGTERM
 	select {
 	case c := <-code:
@@ -172,7 +173,7 @@ func TestStopLogGrace(t *testing.T) {
 	})
 	code := make(chan int, 1)
 	go func() { code <- s.Run(sigs) }()
-	waitFor(t, 10*time.Second, "a up and ready", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "a up and ready", func() bool {
 		_, err := os.Stat(ready)
 		return err == nil && fileHas(aLog, "a says hi\n")
 	})
@@ -200,7 +201,7 @@ func TestTooManyServices(t *testing.T) {
 	r := reap.New()
 	defer r.Close()
 	sigs := make(chan os.Signal, 4)
-	warn := &syncBuilder{}
+	warn := &testkit.SyncBuffer{}
 	s := scan.New(scan.Config{
 		Dir:         sv,
 		Launcher:    scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
@@ -210,11 +211,11 @@ func TestTooManyServices(t *testing.T) {
 	})
 	code := make(chan int, 1)
 	go func() { code <- s.Run(sigs) }()
-	waitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(warn.String(), "running too many services") })
+	testkit.WaitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(warn.String(), "running too many services") })
 	up := 0
 	var left string
 	for _, n := range []string{"a", "b", "c"} {
-		waitFor(t, 10*time.Second, n+" set up or refused", func() bool {
+		testkit.WaitFor(t, 10*time.Second, n+" set up or refused", func() bool {
 			return servicePid(filepath.Join(sv, n)) != 0 || strings.Contains(warn.String(), " "+n+":")
 		})
 		if servicePid(filepath.Join(sv, n)) != 0 {
@@ -232,23 +233,4 @@ func TestTooManyServices(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return within 20 s of SIGTERM")
 	}
-}
-
-// syncBuilder is a strings.Builder safe for the scanner's goroutine and
-// the test's.
-type syncBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuilder) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuilder) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

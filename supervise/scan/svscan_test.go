@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
@@ -75,11 +76,11 @@ func TestScan(t *testing.T) {
 
 		p := startSvscan(t, sv, v.env...)
 		want := []string{"a", "a/log", "b", "c"}
-		waitFor(t, 10*time.Second, "supervise a, a/log, b, c", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "supervise a, a/log, b, c", func() bool {
 			return sameKeys(p.supervisors(), want)
 		})
-		waitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
-		waitFor(t, 10*time.Second, "b's and c's lines on svscan's output", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
+		testkit.WaitFor(t, 10*time.Second, "b's and c's lines on svscan's output", func() bool {
 			o := p.output()
 			return strings.Contains(o, "b says hi\n") && strings.Contains(o, "c says hi\n")
 		})
@@ -91,7 +92,7 @@ func TestScan(t *testing.T) {
 		// any scan would have started .hidden.
 		p.signal(syscall.SIGHUP)
 		moveIn(t, tmp, sv, "d", helper(t, "hang"))
-		waitFor(t, 10*time.Second, "supervise d", func() bool { _, ok := p.supervisors()["d"]; return ok })
+		testkit.WaitFor(t, 10*time.Second, "supervise d", func() bool { _, ok := p.supervisors()["d"]; return ok })
 		if got := p.supervisors(); !sameKeys(got, append(want, "d")) {
 			t.Errorf("supervisors %v, want %v", keys(got), append(want, "d"))
 		}
@@ -146,11 +147,11 @@ func TestNoticedAtOnce(t *testing.T) {
 		// not asserted. svscan watches the dir once it has started; wait
 		// for the first scan to be over through a first service.
 		moveIn(t, tmp, sv, "first", helper(t, "hang"))
-		waitFor(t, 10*time.Second, "first up", func() bool { return servicePid(filepath.Join(sv, "first")) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "first up", func() bool { return servicePid(filepath.Join(sv, "first")) != 0 })
 
 		t0 := time.Now()
 		moveIn(t, tmp, sv, "moved", helper(t, "hang"))
-		waitFor(t, 10*time.Second, "moved up", func() bool { return servicePid(filepath.Join(sv, "moved")) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "moved up", func() bool { return servicePid(filepath.Join(sv, "moved")) != 0 })
 		t.Logf("renamed dir up after %v", time.Since(t0))
 
 		service(t, filepath.Join(tmp, "target"), helper(t, "hang"), "")
@@ -158,7 +159,7 @@ func TestNoticedAtOnce(t *testing.T) {
 		if err := os.Symlink(filepath.Join(tmp, "target"), filepath.Join(sv, "linked")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "linked up", func() bool { return servicePid(filepath.Join(sv, "linked")) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "linked up", func() bool { return servicePid(filepath.Join(sv, "linked")) != 0 })
 		t.Logf("symlinked dir up after %v", time.Since(t0))
 
 		// mkdir, then run, then log/ and log/run, as a script would.
@@ -173,7 +174,7 @@ func TestNoticedAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		script(t, filepath.Join(made, "log", "run"), "exec cat >> "+shellQuote(logFile))
-		waitFor(t, 10*time.Second, "made's line through its logger", func() bool { return fileHas(logFile, "made says hi\n") })
+		testkit.WaitFor(t, 10*time.Second, "made's line through its logger", func() bool { return fileHas(logFile, "made says hi\n") })
 		t.Logf("mkdir'd dir with log up after %v", time.Since(t0))
 		if _, ok := p.supervisors()["made/log"]; !ok && v.name != "inprocess" {
 			t.Errorf("no supervise for made/log: %v", keys(p.supervisors()))
@@ -193,9 +194,9 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		a := filepath.Join(sv, "a")
 		service(t, a, "echo start; "+helper(t, "hang"), "exec cat >> "+shellQuote(logFile))
 		p := startSvscan(t, sv, v.env...)
-		waitFor(t, 10*time.Second, "first start logged", func() bool { return countIn(logFile, "start\n") == 1 })
+		testkit.WaitFor(t, 10*time.Second, "first start logged", func() bool { return countIn(logFile, "start\n") == 1 })
 		// The service can print before its supervise has written the status.
-		waitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(a) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(a) != 0 })
 		sup := p.supervisors()
 		main, logger := sup["a"], sup["a/log"]
 		if main == 0 || logger == 0 {
@@ -209,11 +210,11 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		// with the test, or the logger would wait for it on SIGTERM.
 		t.Cleanup(func() { syscall.Kill(first, syscall.SIGKILL) })
 		// The periodic scan is at most 5 s away.
-		waitFor(t, 12*time.Second, "a new supervise for a", func() bool {
+		testkit.WaitFor(t, 12*time.Second, "a new supervise for a", func() bool {
 			pid := p.supervisors()["a"]
 			return pid != 0 && pid != main
 		})
-		waitFor(t, 10*time.Second, "second start logged", func() bool { return countIn(logFile, "start\n") == 2 })
+		testkit.WaitFor(t, 10*time.Second, "second start logged", func() bool { return countIn(logFile, "start\n") == 2 })
 		if got := p.supervisors()["a/log"]; got != logger {
 			t.Errorf("logger supervise changed from %d to %d", logger, got)
 		}
@@ -224,9 +225,9 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		if cat != 0 {
 			syscall.Kill(cat, syscall.SIGKILL)
 		}
-		waitFor(t, 10*time.Second, "the logger's supervise gone", func() bool { return reaped(logger) && (cat == 0 || !alive(cat)) })
+		testkit.WaitFor(t, 10*time.Second, "the logger's supervise gone", func() bool { return reaped(logger) && (cat == 0 || !testkit.Alive(cat)) })
 		p.signal(syscall.SIGHUP)
-		waitFor(t, 10*time.Second, "a new supervise for a/log", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a new supervise for a/log", func() bool {
 			pid := p.supervisors()["a/log"]
 			return pid != 0 && pid != logger
 		})
@@ -235,7 +236,7 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		if err := svctl.Control(a, []byte("t")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "third start logged", func() bool { return countIn(logFile, "start\n") == 3 })
+		testkit.WaitFor(t, 10*time.Second, "third start logged", func() bool { return countIn(logFile, "start\n") == 3 })
 	})
 }
 
@@ -246,15 +247,15 @@ func TestSIGHUPRescans(t *testing.T) {
 		sv := filepath.Join(t.TempDir(), "sv")
 		service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
-		waitFor(t, 10*time.Second, "supervise a", func() bool { return p.supervisors()["a"] != 0 })
+		testkit.WaitFor(t, 10*time.Second, "supervise a", func() bool { return p.supervisors()["a"] != 0 })
 		old := p.supervisors()["a"]
 		syscall.Kill(old, syscall.SIGKILL)
 		// Gone means reaped by svscan (see reaped), not merely no longer
 		// showing its command line or a zombie: a SIGHUP before that would
 		// find it still running.
-		waitFor(t, 10*time.Second, "supervise a gone", func() bool { return reaped(old) })
+		testkit.WaitFor(t, 10*time.Second, "supervise a gone", func() bool { return reaped(old) })
 		p.signal(syscall.SIGHUP)
-		waitFor(t, 10*time.Second, "supervise a back after SIGHUP", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "supervise a back after SIGHUP", func() bool {
 			pid := p.supervisors()["a"]
 			return pid != 0 && pid != old
 		})
@@ -271,10 +272,10 @@ func TestRemovedDirKeepsSupervise(t *testing.T) {
 		service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
 		service(t, filepath.Join(sv, "b"), helper(t, "hang"), "")
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
-		waitFor(t, 10*time.Second, "supervise a and b", func() bool { return sameKeys(p.supervisors(), []string{"a", "b"}) })
+		testkit.WaitFor(t, 10*time.Second, "supervise a and b", func() bool { return sameKeys(p.supervisors(), []string{"a", "b"}) })
 		// Up, so past its chdir: a supervise still starting would fail on
 		// the rename below.
-		waitFor(t, 10*time.Second, "service a up", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "service a up", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
 		pidA := p.supervisors()["a"]
 		away := filepath.Join(tmp, "away")
 		if err := os.Rename(filepath.Join(sv, "a"), away); err != nil {
@@ -284,19 +285,19 @@ func TestRemovedDirKeepsSupervise(t *testing.T) {
 		// Let the rescan happen: a dir moved in after the SIGHUP is noticed
 		// after it, in the same loop.
 		moveIn(t, tmp, sv, "c", helper(t, "hang"))
-		waitFor(t, 10*time.Second, "supervise c", func() bool { return p.supervisors()["c"] != 0 })
-		if !alive(pidA) {
+		testkit.WaitFor(t, 10*time.Second, "supervise c", func() bool { return p.supervisors()["c"] != 0 })
+		if !testkit.Alive(pidA) {
 			t.Fatal("supervise of the removed dir was stopped")
 		}
 		if err := svctl.Control(away, []byte("dx")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "supervise of the removed dir to exit", func() bool { return reaped(pidA) })
+		testkit.WaitFor(t, 10*time.Second, "supervise of the removed dir to exit", func() bool { return reaped(pidA) })
 		p.signal(syscall.SIGHUP)
 		if err := os.Rename(away, filepath.Join(sv, "a")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "a supervised again", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a supervised again", func() bool {
 			pid := p.supervisors()["a"]
 			return pid != 0 && pid != pidA
 		})
@@ -315,7 +316,7 @@ func TestSIGTERM(t *testing.T) {
 		service(t, filepath.Join(sv, "a"), "echo a up; "+helper(t, "hang", "MSG=a got TERM", "READY="+readyA), "exec cat >> "+shellQuote(logFile))
 		service(t, filepath.Join(sv, "b"), "echo b up; "+helper(t, "hang", "MSG=b got TERM", "READY="+readyB), "")
 		p := startSvscan(t, sv, v.env...)
-		waitFor(t, 10*time.Second, "a and b up and ready for SIGTERM", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a and b up and ready for SIGTERM", func() bool {
 			_, errA := os.Stat(readyA)
 			_, errB := os.Stat(readyB)
 			return errA == nil && errB == nil && fileHas(logFile, "a up\n") && strings.Contains(p.output(), "b up\n")
@@ -339,7 +340,7 @@ func TestSIGTERM(t *testing.T) {
 			t.Errorf("b's last line missing from svscan's output")
 		}
 		for _, pid := range pids {
-			if pid != 0 && alive(pid) {
+			if pid != 0 && testkit.Alive(pid) {
 				t.Errorf("pid %d still running after svscan exited", pid)
 			}
 		}
@@ -370,7 +371,7 @@ func testLogLoss(t *testing.T, v variant, multilog string) {
 		helper(t, "writer", fmt.Sprintf("N=%d", lines), "DONE="+done, "PACE=5ms"),
 		"exec "+multilog+" s16777215 "+shellQuote(logDir))
 	p := startSvscan(t, sv, v.env...)
-	waitFor(t, 10*time.Second, "the first lines logged", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the first lines logged", func() bool {
 		return fileHas(filepath.Join(logDir, "current"), "line 000001\n")
 	})
 	restarts := 0
@@ -382,7 +383,7 @@ func testLogLoss(t *testing.T, v variant, multilog string) {
 		if err := svctl.Control(filepath.Join(w, "log"), []byte("t")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "a new multilog", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a new multilog", func() bool {
 			pid := servicePid(filepath.Join(w, "log"))
 			return pid != 0 && pid != old
 		})
@@ -392,7 +393,7 @@ func testLogLoss(t *testing.T, v variant, multilog string) {
 	if restarts < 2 {
 		t.Errorf("the writer finished after %d restarts: too fast to test anything", restarts)
 	}
-	waitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
+	testkit.WaitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(30 * time.Second); code != 0 {
 		t.Errorf("svscan exit code %d, want 0", code)
@@ -447,7 +448,7 @@ func TestNoSupervise(t *testing.T) {
 	service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
 	want := "svscan: warning: unable to start supervise a: file does not exist\n"
 	p := startSvscan(t, sv, "SVBRIDGE_SUPERVISE="+filepath.Join(tmp, "nonexistent"))
-	waitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(p.output(), want) })
+	testkit.WaitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(p.output(), want) })
 	if o := p.output(); !strings.HasPrefix(o, want) {
 		t.Errorf("output %q, want it to start with %q", o, want)
 	}
@@ -467,7 +468,7 @@ func TestNoSupervise(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { orig.Process.Kill(); orig.Wait() }()
-	waitFor(t, 10*time.Second, "daemontools' warning", func() bool { return fileHas(out, "\n") })
+	testkit.WaitFor(t, 10*time.Second, "daemontools' warning", func() bool { return fileHas(out, "\n") })
 	b, _ := os.ReadFile(out)
 	if first := strings.SplitAfter(string(b), "\n")[0]; first != want {
 		t.Errorf("daemontools says %q, we say %q", first, want)
@@ -495,9 +496,9 @@ func TestDebianSvscanRunsOurs(t *testing.T) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
 	})
-	waitFor(t, 10*time.Second, "a's line through its logger", func() bool { return fileHas(logFile, "a says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "a's line through its logger", func() bool { return fileHas(logFile, "a says hi\n") })
 	// The service can print before its supervise has written the status.
-	waitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
+	testkit.WaitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
 	// Our svc and svstat-level view: both supervise are ours and answer.
 	for _, d := range []string{"a", "a/log"} {
 		if err := svctl.OK(filepath.Join(sv, d)); err != nil {
@@ -530,7 +531,7 @@ func TestLateLogDir(t *testing.T) {
 	logFile := filepath.Join(tmp, "a.log")
 	service(t, a, "echo a says hi; "+helper(t, "hang"), "")
 	p := startSvscan(t, sv, noPeriodic)
-	waitFor(t, 10*time.Second, "a's line on svscan's output", func() bool { return strings.Contains(p.output(), "a says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "a's line on svscan's output", func() bool { return strings.Contains(p.output(), "a says hi\n") })
 	first := p.supervisors()["a"]
 	if err := os.Mkdir(filepath.Join(a, "log"), 0755); err != nil {
 		t.Fatal(err)
@@ -538,14 +539,14 @@ func TestLateLogDir(t *testing.T) {
 	script(t, filepath.Join(a, "log", "run"), "exec cat >> "+shellQuote(logFile))
 	p.signal(syscall.SIGHUP)
 	moveIn(t, tmp, sv, "b", helper(t, "hang")) // noticed after the rescan
-	waitFor(t, 10*time.Second, "supervise b", func() bool { return p.supervisors()["b"] != 0 })
+	testkit.WaitFor(t, 10*time.Second, "supervise b", func() bool { return p.supervisors()["b"] != 0 })
 	if got := p.supervisors(); got["a"] != first || got["a/log"] != 0 {
 		t.Fatalf("a's supervise changed or a logger appeared while it ran: %v", got)
 	}
 	if err := svctl.Control(a, []byte("dx")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "a's supervise to exit", func() bool { return reaped(first) })
+	testkit.WaitFor(t, 10*time.Second, "a's supervise to exit", func() bool { return reaped(first) })
 	p.signal(syscall.SIGHUP)
-	waitFor(t, 10*time.Second, "a's line through the new logger", func() bool { return fileHas(logFile, "a says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "a's line through the new logger", func() bool { return fileHas(logFile, "a says hi\n") })
 }

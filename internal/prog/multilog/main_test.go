@@ -27,14 +27,12 @@ func TestMain(m *testing.M) {
 
 func ours(name string) string { return filepath.Join(binDir, name) }
 
-// needOriginal skips when Debian's daemontools binary is absent.
+// needOriginal skips when Debian's daemontools binary is absent, and
+// returns its path.
 func needOriginal(t *testing.T, name string) string {
 	t.Helper()
-	p := "/usr/bin/" + name
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s not installed (Debian package daemontools): the oracle is needed", p)
-	}
-	return p
+	testkit.NeedDaemontools(t, name)
+	return testkit.Daemontools(name)
 }
 
 var labelRE = regexp.MustCompile(`@[0-9a-f]{24}`)
@@ -246,7 +244,7 @@ func TestLockedDirectory(t *testing.T) {
 	}
 	pr.Close()
 	defer func() { pw.Close(); holder.Wait() }()
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "log", "state")); return err == nil })
+	testkit.WaitFor(t, 10*time.Second, "the original's log/state", func() bool { _, err := os.Stat(filepath.Join(dir, "log", "state")); return err == nil })
 
 	ir, iw, err := os.Pipe()
 	if err != nil {
@@ -295,17 +293,6 @@ func TestMainBuffers(t *testing.T) {
 	}
 	if want := "multilog: fatal: unable to open directory " + filepath.Join(dir, "file") + ": not a directory\n"; stderr.String() != want {
 		t.Fatalf("stderr %q, want %q", stderr.String(), want)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
