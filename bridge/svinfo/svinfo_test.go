@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/internal/tai64n"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
 )
@@ -21,11 +22,7 @@ const cSvc = "/usr/bin/svc"
 
 func needC(t *testing.T) {
 	t.Helper()
-	for _, p := range []string{cSupervise, cSvc} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("daemontools' %s not installed: %v", p, err)
-		}
-	}
+	testkit.NeedDaemontools(t, "supervise", "svc")
 }
 
 // serviceDir makes a service dir whose run hangs until killed.

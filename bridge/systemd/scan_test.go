@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/state"
 )
 
@@ -207,11 +208,7 @@ func TestSummary(t *testing.T) {
 // TestStatusFollowsTree: two services under Debian's C supervise; svc -d
 // changes the STATUS= line without any call from svscan (inotify).
 func TestStatusFollowsTree(t *testing.T) {
-	for _, p := range []string{"/usr/bin/supervise", "/usr/bin/svc"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("daemontools' %s not installed", p)
-		}
-	}
+	testkit.NeedDaemontools(t, "supervise", "svc")
 	root := t.TempDir()
 	for _, n := range []string{"a", "b"} {
 		d := filepath.Join(root, n)
@@ -264,9 +261,7 @@ func waitUp(dir string) error {
 // spawned for each service answers, so the first STATUS= is not "not
 // supervised".
 func TestReadyWaitsForSupervise(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/supervise"); err != nil {
-		t.Skip("daemontools' supervise not installed")
-	}
+	testkit.NeedDaemontools(t, "supervise")
 	root := t.TempDir()
 	d := filepath.Join(root, "late")
 	os.Mkdir(d, 0755)

@@ -30,11 +30,7 @@ func bridgeRun(stdin string, args ...string) (code int, stdout, stderr string) {
 // run hangs, with a down file, and waits until it runs.
 func cSupervised(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{"/usr/bin/supervise", "/usr/bin/svc"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("daemontools' %s not installed", p)
-		}
-	}
+	testkit.NeedDaemontools(t, "supervise", "svc")
 	d := filepath.Join(t.TempDir(), "svc")
 	os.Mkdir(d, 0755)
 	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)

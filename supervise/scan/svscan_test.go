@@ -32,9 +32,7 @@ func TestChdirFailure(t *testing.T) {
 	if string(outOurs) != want {
 		t.Errorf("output %q, want %q", outOurs, want)
 	}
-	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
-		t.Skip("no /usr/bin/svscan to compare with")
-	}
+	testkit.NeedDaemontools(t, "svscan")
 	orig := exec.Command("/usr/bin/svscan", missing)
 	outOrig, err := orig.CombinedOutput()
 	if c := exitCode(t, err); c != code || string(outOrig) != string(outOurs) {
@@ -351,10 +349,8 @@ func TestSIGTERM(t *testing.T) {
 // (daemontools' multilog) is restarted with svc -t several times, then
 // svscan gets SIGTERM: every line arrives exactly once, in order.
 func TestLogLoss(t *testing.T) {
-	const debian = "/usr/bin/multilog"
-	if _, err := os.Stat(debian); err != nil {
-		t.Skip("no " + debian + " (Debian daemontools) to use as the logger")
-	}
+	testkit.NeedDaemontools(t, "multilog")
+	debian := testkit.Daemontools("multilog")
 	forEachMode(t, func(t *testing.T, v variant) { testLogLoss(t, v, debian) })
 	// Our multilog as the logger, under our supervise.
 	t.Run("ours+multilog", func(t *testing.T) { testLogLoss(t, variant{name: "ours"}, filepath.Join(binDir, "multilog")) })
@@ -452,9 +448,7 @@ func TestNoSupervise(t *testing.T) {
 	if o := p.output(); !strings.HasPrefix(o, want) {
 		t.Errorf("output %q, want it to start with %q", o, want)
 	}
-	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
-		t.Skip("no /usr/bin/svscan to compare with")
-	}
+	testkit.NeedDaemontools(t, "svscan")
 	out := filepath.Join(tmp, "orig.out")
 	f, err := os.Create(out)
 	if err != nil {
@@ -479,9 +473,7 @@ func TestNoSupervise(t *testing.T) {
 // svscan running our supervise (found first on its PATH) for a service and
 // its logger, joined by the original's pipe.
 func TestDebianSvscanRunsOurs(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
-		t.Skip("no /usr/bin/svscan (Debian daemontools)")
-	}
+	testkit.NeedDaemontools(t, "svscan")
 	tmp := t.TempDir()
 	sv := filepath.Join(tmp, "sv")
 	logFile := filepath.Join(tmp, "a.log")

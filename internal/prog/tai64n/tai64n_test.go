@@ -64,9 +64,7 @@ func TestStampsEveryLine(t *testing.T) {
 // TestSameAsOriginal runs both binaries on the same input: the same bytes
 // once labels are taken out, a label at the same places.
 func TestSameAsOriginal(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/tai64n"); err != nil {
-		t.Skip("/usr/bin/tai64n (Debian daemontools) not installed: no oracle")
-	}
+	testkit.NeedDaemontools(t, "tai64n")
 	bin := build(t)
 	var in strings.Builder
 	for i := 0; i < 3000; i++ {

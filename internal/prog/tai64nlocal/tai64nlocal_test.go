@@ -47,9 +47,7 @@ func TestMainBuffers(t *testing.T) {
 // TestSameAsOriginal: on well-formed labels, in several time zones, our
 // output is byte for byte the original's.
 func TestSameAsOriginal(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/tai64nlocal"); err != nil {
-		t.Skip("/usr/bin/tai64nlocal (Debian daemontools) not installed: no oracle")
-	}
+	testkit.NeedDaemontools(t, "tai64nlocal")
 	bin := build(t)
 	var in strings.Builder
 	for _, u := range []int64{0, 1, 86399, 951782400, 1700000000, 1782000000, 2000000000, 4102444800, -86400 * 365} {
