@@ -214,21 +214,7 @@ func TestStatusFollowsTree(t *testing.T) {
 		d := filepath.Join(root, n)
 		os.Mkdir(d, 0755)
 		os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
-		cmd := exec.Command("/usr/bin/supervise", d)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			exec.Command("/usr/bin/svc", "-dx", d).Run()
-			ch := make(chan struct{})
-			go func() { cmd.Wait(); close(ch) }()
-			select {
-			case <-ch:
-			case <-time.After(5 * time.Second):
-				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			}
-		})
+		testkit.DaemontoolsSupervise(t, d)
 	}
 	for _, n := range []string{"a", "b"} {
 		if err := waitUp(filepath.Join(root, n)); err != nil {

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,21 +34,7 @@ func cSupervised(t *testing.T) string {
 	os.Mkdir(d, 0755)
 	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
 	os.WriteFile(filepath.Join(d, "down"), nil, 0644)
-	cmd := exec.Command("/usr/bin/supervise", d)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		exec.Command("/usr/bin/svc", "-dx", d).Run()
-		ch := make(chan struct{})
-		go func() { cmd.Wait(); close(ch) }()
-		select {
-		case <-ch:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		}
-	})
+	testkit.DaemontoolsSupervise(t, d)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if code, _, _ := bridgeRun("", "wait", "-d", "-t", "5", d); code == 0 {

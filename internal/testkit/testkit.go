@@ -1,16 +1,18 @@
 // Package testkit holds what the module's tests share: waiting for a
 // condition with a deadline, telling a live process from a zombie, skipping
-// a comparison when Debian's daemontools (the oracle) is missing, a buffer
-// safe for concurrent writers, and a datagram socket standing in for a
-// systemd one (see programs.go for running the test binary as one of our
-// programs).
+// a comparison when Debian's daemontools (the oracle) is missing, running
+// Debian's supervise on a service, a buffer safe for concurrent writers, and
+// a datagram socket standing in for a systemd one (see programs.go for
+// running the test binary as one of our programs).
 package testkit
 
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,4 +106,31 @@ func ListenDatagram(t testing.TB, path string) (fd int, close func()) {
 	})
 	t.Cleanup(close)
 	return fd, close
+}
+
+// DaemontoolsSupervise runs Debian's supervise on the service dir dir, in a
+// process group of its own (the test is skipped unless Debian's supervise
+// and svc are installed). At the test's end it stops the service and
+// supervise with svc -dx, and kills the group when that has not worked
+// within 5 seconds.
+func DaemontoolsSupervise(t testing.TB, dir string) *exec.Cmd {
+	t.Helper()
+	NeedDaemontools(t, "supervise", "svc")
+	cmd := exec.Command(Daemontools("supervise"), dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		exec.Command(Daemontools("svc"), "-dx", dir).Run()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	})
+	return cmd
 }
