@@ -28,14 +28,8 @@ type fakeSystemd struct {
 func newFakeSystemd(t *testing.T) *fakeSystemd {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "notify")
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		t.Fatal(err)
-	}
-	tv := unix.Timeval{Usec: 100000}
+	fd, _ := testkit.ListenDatagram(t, path)
+	tv := unix.Timeval{Usec: 100000} // the reader checks for the end this often
 	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	f := &fakeSystemd{path: path, fd: fd}
 	done := make(chan struct{})
@@ -57,7 +51,7 @@ func newFakeSystemd(t *testing.T) *fakeSystemd {
 			}
 		}
 	}()
-	t.Cleanup(func() { close(stop); <-done; unix.Close(fd) })
+	t.Cleanup(func() { close(stop); <-done })
 	return f
 }
 

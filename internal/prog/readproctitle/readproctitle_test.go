@@ -50,7 +50,7 @@ func TestTitleWindow(t *testing.T) {
 // TestCmdline runs the real binary and the original and reads
 // /proc/PID/cmdline of each.
 func TestCmdline(t *testing.T) {
-	bin := build(t)
+	bin := binary
 	progs := []string{bin}
 	if _, err := os.Stat("/usr/bin/readproctitle"); err == nil {
 		progs = append(progs, "/usr/bin/readproctitle")
@@ -94,5 +94,3 @@ func TestMain(m *testing.M) {
 	os.Exit(testkit.Programs(m, map[string]cli.Main{"readproctitle": Main},
 		func(dir string) { binary = filepath.Join(dir, "readproctitle") }))
 }
-
-func build(*testing.T) string { return binary }

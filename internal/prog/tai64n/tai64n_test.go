@@ -65,7 +65,7 @@ func TestStampsEveryLine(t *testing.T) {
 // once labels are taken out, a label at the same places.
 func TestSameAsOriginal(t *testing.T) {
 	testkit.NeedDaemontools(t, "tai64n")
-	bin := build(t)
+	bin := binary
 	var in strings.Builder
 	for i := 0; i < 3000; i++ {
 		in.WriteString(strings.Repeat("x", i%300))
@@ -95,8 +95,6 @@ func TestMain(m *testing.M) {
 	os.Exit(testkit.Programs(m, map[string]cli.Main{"tai64n": Main},
 		func(dir string) { binary = filepath.Join(dir, "tai64n") }))
 }
-
-func build(*testing.T) string { return binary }
 
 func TestWriteError(t *testing.T) {
 	var errb bytes.Buffer
