@@ -2,6 +2,12 @@
 // them as real processes: static binaries (CGO_ENABLED=0, as packaged) in a
 // temporary directory that every account can read (some tests run our
 // programs as nobody), with program names linked to svbridge.
+//
+// Only tests that need the packaged binaries themselves use it: the lean
+// supervise's own main, svbridge's and supervise's dispatch on argv[0],
+// start-up time in benchmarks, the packages and the containers. A test that
+// needs a program's behaviour as a process runs the test binary as that
+// program instead (internal/testkit.Programs): no build.
 package testbin
 
 import (
