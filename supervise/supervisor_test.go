@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
@@ -29,24 +30,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testReaper.Close()
 	os.Exit(code)
-}
-
-// syncBuf is a goroutine-safe log sink.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // recorder is an Observer that keeps every event.
@@ -85,7 +68,7 @@ type svc struct {
 	t    *testing.T
 	dir  string
 	sup  *Supervisor
-	log  *syncBuf
+	log  *testkit.SyncBuffer
 	obs  *recorder
 	done chan struct{}
 }
@@ -117,7 +100,7 @@ func newService(t *testing.T, run string, files map[string]string) string {
 
 func start(t *testing.T, dir string) *svc {
 	t.Helper()
-	s := &svc{t: t, dir: dir, log: &syncBuf{}, obs: &recorder{}, done: make(chan struct{})}
+	s := &svc{t: t, dir: dir, log: &testkit.SyncBuffer{}, obs: &recorder{}, done: make(chan struct{})}
 	sup, err := New(Config{Dir: dir, Reaper: testReaper, Log: s.log, Observer: s.obs})
 	if err != nil {
 		t.Fatal(err)
@@ -183,30 +166,6 @@ func (s *svc) wait(what string, cond func(*state.Status) bool) *state.Status {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// a zombie is not alive
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	return len(f) > 0 && f[0] != "Z"
-}
-
 func read18(t *testing.T, dir string) status.Status {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "supervise/status"))
@@ -226,7 +185,7 @@ func TestSuperviseUpDown(t *testing.T) {
 	dir := newService(t, hang, nil)
 	s := start(t, dir)
 	st := s.wait("up", func(st *state.Status) bool { return st.State == state.Up })
-	if !alive(st.Pid) || read18(t, dir).Pid != st.Pid || read18(t, dir).Want != 'u' {
+	if !testkit.Alive(st.Pid) || read18(t, dir).Pid != st.Pid || read18(t, dir).Want != 'u' {
 		t.Fatalf("status %+v / %+v", st, read18(t, dir))
 	}
 	for _, name := range []string{"supervise/control", "supervise/ok"} {
@@ -253,7 +212,7 @@ func TestSuperviseUpDown(t *testing.T) {
 	s.ctl("c")
 	s.wait("continued", func(st *state.Status) bool { return !st.Paused })
 	s.ctl("o")
-	waitFor(t, "want 0", func() bool { return read18(t, dir).Want == 0 })
+	testkit.WaitFor(t, 10*time.Second, "want 0", func() bool { return read18(t, dir).Want == 0 })
 	s.ctl("dx")
 	select {
 	case <-s.done:
@@ -269,7 +228,7 @@ func TestRestartPause(t *testing.T) {
 	dir := newService(t, "date +%s.%N >> starts; exit 3", nil)
 	s := start(t, dir)
 	var lines []string
-	waitFor(t, "4 starts", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "4 starts", func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "starts"))
 		lines = strings.Fields(string(b))
 		return len(lines) >= 4
@@ -294,7 +253,7 @@ func TestRestartPause(t *testing.T) {
 func TestMissingRunKeepsTrying(t *testing.T) {
 	dir := newService(t, "", nil)
 	s := start(t, dir)
-	waitFor(t, "two failures", func() bool { return strings.Count(s.log.String(), "\n") >= 2 })
+	testkit.WaitFor(t, 10*time.Second, "two failures", func() bool { return strings.Count(s.log.String(), "\n") >= 2 })
 	line := strings.SplitN(s.log.String(), "\n", 2)[0]
 	if want := "supervise: fatal: unable to start " + dir + "/run: file does not exist"; line != want {
 		t.Fatalf("got %q\nwant %q", line, want)
@@ -306,7 +265,7 @@ func TestMissingRunKeepsTrying(t *testing.T) {
 func TestFinishArgs(t *testing.T) {
 	dir := newService(t, "exit 7", map[string]string{"finish": `echo "$@" >> finished`})
 	s := start(t, dir)
-	waitFor(t, "finish ran", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "finish ran", func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "finished"))
 		return len(b) > 0
 	})
@@ -351,7 +310,7 @@ func TestKillPG(t *testing.T) {
 			dir := newService(t, "sleep 1000 & echo $! > child; wait", files)
 			s := start(t, dir)
 			var child int
-			waitFor(t, "child pid", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "child pid", func() bool {
 				b, _ := os.ReadFile(filepath.Join(dir, "child"))
 				child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 				return child > 0
@@ -366,8 +325,8 @@ func TestKillPG(t *testing.T) {
 			s.ctl("d")
 			s.wait("down", func(st *state.Status) bool { return st.State == state.Down })
 			if pg {
-				waitFor(t, "group member gone", func() bool { return !alive(child) })
-			} else if !alive(child) {
+				testkit.WaitFor(t, 10*time.Second, "group member gone", func() bool { return !testkit.Alive(child) })
+			} else if !testkit.Alive(child) {
 				t.Fatal("without killpg the child should survive svc -d, as in daemontools")
 			}
 		})
@@ -378,7 +337,7 @@ func TestNotifySocket(t *testing.T) {
 	dir := newService(t, `echo "$NOTIFY_SOCKET" > sock; `+hang, nil)
 	s := start(t, dir)
 	var name string
-	waitFor(t, "NOTIFY_SOCKET", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "NOTIFY_SOCKET", func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "sock"))
 		name = strings.TrimSpace(string(b))
 		return name != ""
@@ -422,7 +381,7 @@ func TestNotifySocket(t *testing.T) {
 		t.Fatalf("%d flood warnings:\n%s", n, s.log)
 	}
 	// status.json is written before the event is delivered: wait for it
-	waitFor(t, "down event", func() bool { return s.obs.count(EventDown) == 1 })
+	testkit.WaitFor(t, 10*time.Second, "down event", func() bool { return s.obs.count(EventDown) == 1 })
 	kinds := s.obs.kinds()
 	for _, k := range []EventKind{EventStarted, EventStatus, EventReady, EventWantedDown, EventExited, EventDown} {
 		if s.obs.count(k) == 0 {
@@ -448,13 +407,13 @@ func TestNotificationFD(t *testing.T) {
 	f.Write([]byte("\n"))
 	f.Close()
 	s.wait("ready", func(st *state.Status) bool { return st.Ready })
-	waitFor(t, "ready event", func() bool { return s.obs.count(EventReady) == 1 })
+	testkit.WaitFor(t, 10*time.Second, "ready event", func() bool { return s.obs.count(EventReady) == 1 })
 }
 
 func TestNotificationFDBad(t *testing.T) {
 	dir := newService(t, "date >> starts; exit 1", map[string]string{"notification-fd": "banana"})
 	s := start(t, dir)
-	waitFor(t, "3 starts", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "3 starts", func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "starts"))
 		return bytes.Count(b, []byte("\n")) >= 3
 	})
@@ -468,11 +427,11 @@ func TestEvents(t *testing.T) {
 	dir := newService(t, hang, nil)
 	s := start(t, dir)
 	s.wait("up", func(st *state.Status) bool { return st.State == state.Up && !st.Since.IsZero() })
-	waitFor(t, "up event", func() bool { return s.obs.count(EventUp) == 1 })
+	testkit.WaitFor(t, 10*time.Second, "up event", func() bool { return s.obs.count(EventUp) == 1 })
 	s.ctl("k")
-	waitFor(t, "restarted", func() bool { return s.obs.count(EventStarted) == 2 })
+	testkit.WaitFor(t, 10*time.Second, "restarted", func() bool { return s.obs.count(EventStarted) == 2 })
 	s.ctl("d")
-	waitFor(t, "down", func() bool { return s.obs.count(EventDown) == 1 })
+	testkit.WaitFor(t, 10*time.Second, "down", func() bool { return s.obs.count(EventDown) == 1 })
 	want := []EventKind{EventStarted, EventUp, EventExited, EventRestarting, EventStarted, EventWantedDown, EventExited, EventDown}
 	if got := s.obs.kinds(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("events\n got  %v\n want %v", got, want)
@@ -518,13 +477,13 @@ func TestManySupervisorsOneProcess(t *testing.T) {
 			t.Fatalf("%s: %+v", s.dir, st)
 		}
 	}
-	waitFor(t, "reaper drained", func() bool { return testReaper.Pending() == 0 })
+	testkit.WaitFor(t, 10*time.Second, "reaper drained", func() bool { return testReaper.Pending() == 0 })
 }
 
 func TestSecondSupervisorLocked(t *testing.T) {
 	dir := newService(t, hang, nil)
 	start(t, dir)
-	_, err := New(Config{Dir: dir, Reaper: testReaper, Log: &syncBuf{}})
+	_, err := New(Config{Dir: dir, Reaper: testReaper, Log: &testkit.SyncBuffer{}})
 	if err == nil || err.Error() != "unable to acquire "+dir+"/supervise/lock: temporary failure" {
 		t.Fatalf("second supervisor: %v", err)
 	}
@@ -561,7 +520,7 @@ func TestChildDescriptors(t *testing.T) {
 		s := start(t, newService(t, hang, files))
 		st := s.wait("up", func(st *state.Status) bool { return st.Pid != 0 })
 		var fds []string
-		waitFor(t, "exec of sleep", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "exec of sleep", func() bool {
 			exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", st.Pid))
 			return strings.HasSuffix(exe, "/sleep")
 		})

@@ -7,45 +7,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise"
 )
 
 // fakeJournald is a unixgram socket of our own standing in for journald's
 // native socket. It decodes what it receives, datagrams or passed files.
 type fakeJournald struct {
-	path string
-	fd   int
+	path  string
+	fd    int
+	close func() // journald goes away
 }
 
 func listen(t *testing.T, path string) *fakeJournald {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		t.Fatal(err)
-	}
-	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 16<<20)
-	tv := unix.Timeval{Sec: 10}
-	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	j := &fakeJournald{path: path, fd: fd}
-	t.Cleanup(j.close)
-	return j
-}
-
-func (j *fakeJournald) close() {
-	if j.fd >= 0 {
-		unix.Close(j.fd)
-		os.Remove(j.path)
-		j.fd = -1
-	}
+	fd, close := testkit.ListenDatagram(t, path)
+	return &fakeJournald{path: path, fd: fd, close: close}
 }
 
 // recv returns the next entry, decoded.
@@ -178,26 +160,9 @@ func TestSendDatagramAndBigEntry(t *testing.T) {
 	}
 }
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestObserverFields(t *testing.T) {
 	j := listen(t, filepath.Join(t.TempDir(), "socket"))
-	var errs lockedBuf
+	var errs testkit.SyncBuffer
 	o, err := NewObserverTo(j.path, "supervise", &errs)
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +241,7 @@ func TestEveryKindHasIDAndMessage(t *testing.T) {
 func TestObserverJournaldGoneAndBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "socket")
 	j := listen(t, path)
-	var errs lockedBuf
+	var errs testkit.SyncBuffer
 	o, err := NewObserverTo(path, "supervise", &errs)
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +290,7 @@ func TestObserverJournaldGoneAndBack(t *testing.T) {
 func TestObserverFullQueue(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "socket")
 	listen(t, path) // never read
-	var errs lockedBuf
+	var errs testkit.SyncBuffer
 	o, err := NewObserverTo(path, "supervise", &errs)
 	if err != nil {
 		t.Fatal(err)
@@ -348,10 +313,7 @@ func TestObserverFullQueue(t *testing.T) {
 }
 
 func TestNewObserverAbsent(t *testing.T) {
-	old := SocketPath
-	SocketPath = filepath.Join(t.TempDir(), "none")
-	defer func() { SocketPath = old }()
-	if o := NewObserver(); o != nil {
+	if o := newObserver(filepath.Join(t.TempDir(), "none")); o != nil {
 		t.Fatalf("NewObserver without journald = %v", o)
 	}
 }
@@ -395,7 +357,7 @@ func TestCopyLines(t *testing.T) {
 	}
 	long := strings.Repeat("x", MaxLine+10)
 	in := "one\n<3>two\n\n" + long + "\nlast-no-newline"
-	var errs lockedBuf
+	var errs testkit.SyncBuffer
 	if err := CopyLines(strings.NewReader(in), c, LineOptions{Identifier: "web", Priority: 6, LevelPrefix: true, Stderr: &errs, Prog: "svbridge journal-log"}); err != nil {
 		t.Fatal(err)
 	}
@@ -519,14 +481,8 @@ func isPrefix(l []byte) bool {
 // a goroutine drains, standing in for journald).
 func BenchmarkObserve(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "socket")
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		b.Fatal(err)
-	}
+	fd, close := testkit.ListenDatagram(b, path)
+	defer close()
 	go func() {
 		buf := make([]byte, 65536)
 		for {

@@ -11,9 +11,9 @@ import (
 	"strings"
 )
 
-// Socket paths of journald. They are variables so tests can point them at
-// sockets of their own.
-var (
+// Socket paths of journald: the default of every sender here, which takes
+// the path as a parameter (tests pass sockets of their own).
+const (
 	SocketPath = "/run/systemd/journal/socket"
 	StreamPath = "/run/systemd/journal/stdout"
 )

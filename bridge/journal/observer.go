@@ -102,11 +102,14 @@ type Observer struct {
 // has SVBRIDGE_JOURNAL=off. It also makes writes to a broken stderr fail
 // instead of killing the process (KeepWritesAlive). The result is a nil
 // interface in that case, so callers may compare it with nil.
-func NewObserver() supervise.Observer {
-	if !Available(SocketPath) || os.Getenv("SVBRIDGE_JOURNAL") == "off" {
+func NewObserver() supervise.Observer { return newObserver(SocketPath) }
+
+// newObserver is NewObserver with journald's native socket at path.
+func newObserver(path string) supervise.Observer {
+	if !Available(path) || os.Getenv("SVBRIDGE_JOURNAL") == "off" {
 		return nil
 	}
-	o, err := NewObserverTo(SocketPath, "supervise", os.Stderr)
+	o, err := NewObserverTo(path, "supervise", os.Stderr)
 	if err != nil {
 		return nil
 	}

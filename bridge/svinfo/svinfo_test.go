@@ -5,13 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/internal/tai64n"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
 )
@@ -21,11 +21,7 @@ const cSvc = "/usr/bin/svc"
 
 func needC(t *testing.T) {
 	t.Helper()
-	for _, p := range []string{cSupervise, cSvc} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("daemontools' %s not installed: %v", p, err)
-		}
-	}
+	testkit.NeedDaemontools(t, "supervise", "svc")
 }
 
 // serviceDir makes a service dir whose run hangs until killed.
@@ -42,28 +38,6 @@ func serviceDir(t *testing.T, down bool) string {
 	return d
 }
 
-// startC runs Debian's supervise on dir and stops it (and the service) at the end.
-func startC(t *testing.T, dir string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(cSupervise, dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		exec.Command(cSvc, "-dx", dir).Run()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	})
-	return cmd
-}
-
 func svc(t *testing.T, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(cSvc, args...).CombinedOutput(); err != nil || len(out) > 0 {
@@ -76,7 +50,7 @@ func svc(t *testing.T, args ...string) {
 func TestWaitCSupervise(t *testing.T) {
 	needC(t)
 	d := serviceDir(t, true)
-	startC(t, d)
+	testkit.DaemontoolsSupervise(t, d)
 	// supervise needs a moment to create supervise/ok: until then the dir
 	// is not supervised; poll with a deadline.
 	deadline := time.Now().Add(10 * time.Second)

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/state"
 )
 
@@ -27,14 +28,8 @@ type fakeSystemd struct {
 func newFakeSystemd(t *testing.T) *fakeSystemd {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "notify")
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		t.Fatal(err)
-	}
-	tv := unix.Timeval{Usec: 100000}
+	fd, _ := testkit.ListenDatagram(t, path)
+	tv := unix.Timeval{Usec: 100000} // the reader checks for the end this often
 	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	f := &fakeSystemd{path: path, fd: fd}
 	done := make(chan struct{})
@@ -56,7 +51,7 @@ func newFakeSystemd(t *testing.T) *fakeSystemd {
 			}
 		}
 	}()
-	t.Cleanup(func() { close(stop); <-done; unix.Close(fd) })
+	t.Cleanup(func() { close(stop); <-done })
 	return f
 }
 
@@ -227,31 +222,13 @@ func TestSummary(t *testing.T) {
 // TestStatusFollowsTree: two services under Debian's C supervise; svc -d
 // changes the STATUS= line without any call from svscan (inotify).
 func TestStatusFollowsTree(t *testing.T) {
-	for _, p := range []string{"/usr/bin/supervise", "/usr/bin/svc"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("daemontools' %s not installed", p)
-		}
-	}
+	testkit.NeedDaemontools(t, "supervise", "svc")
 	root := t.TempDir()
 	for _, n := range []string{"a", "b"} {
 		d := filepath.Join(root, n)
 		os.Mkdir(d, 0755)
 		os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
-		cmd := exec.Command("/usr/bin/supervise", d)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			exec.Command("/usr/bin/svc", "-dx", d).Run()
-			ch := make(chan struct{})
-			go func() { cmd.Wait(); close(ch) }()
-			select {
-			case <-ch:
-			case <-time.After(5 * time.Second):
-				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			}
-		})
+		testkit.DaemontoolsSupervise(t, d)
 	}
 	for _, n := range []string{"a", "b"} {
 		if err := waitUp(filepath.Join(root, n)); err != nil {
@@ -284,9 +261,7 @@ func waitUp(dir string) error {
 // spawned for each service answers, so the first STATUS= is not "not
 // supervised".
 func TestReadyWaitsForSupervise(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/supervise"); err != nil {
-		t.Skip("daemontools' supervise not installed")
-	}
+	testkit.NeedDaemontools(t, "supervise")
 	root := t.TempDir()
 	d := filepath.Join(root, "late")
 	os.Mkdir(d, 0755)

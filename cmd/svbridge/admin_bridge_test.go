@@ -2,19 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/bridge/svinfo"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // bridgeRun calls the umbrella in-process, as "svbridge ARGS...".
@@ -29,30 +29,12 @@ func bridgeRun(stdin string, args ...string) (code int, stdout, stderr string) {
 // run hangs, with a down file, and waits until it runs.
 func cSupervised(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{"/usr/bin/supervise", "/usr/bin/svc"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("daemontools' %s not installed", p)
-		}
-	}
+	testkit.NeedDaemontools(t, "supervise", "svc")
 	d := filepath.Join(t.TempDir(), "svc")
 	os.Mkdir(d, 0755)
 	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
 	os.WriteFile(filepath.Join(d, "down"), nil, 0644)
-	cmd := exec.Command("/usr/bin/supervise", d)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		exec.Command("/usr/bin/svc", "-dx", d).Run()
-		ch := make(chan struct{})
-		go func() { cmd.Wait(); close(ch) }()
-		select {
-		case <-ch:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		}
-	})
+	testkit.DaemontoolsSupervise(t, d)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if code, _, _ := bridgeRun("", "wait", "-d", "-t", "5", d); code == 0 {
@@ -118,20 +100,14 @@ func TestStatusCommandJSON(t *testing.T) {
 
 func TestJournalLogCommand(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "socket")
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		t.Fatal(err)
-	}
-	old := journal.SocketPath
-	journal.SocketPath = path
-	defer func() { journal.SocketPath = old }()
-	code, _, errs := bridgeRun("first line\n<2>second\n", "journal-log", "-p", "5", "--level-prefix", "web")
-	if code != 0 || errs != "" {
-		t.Fatalf("journal-log: %d %q", code, errs)
+	fd, _ := testkit.ListenDatagram(t, path)
+	// "svbridge journal-log -p 5 --level-prefix web", sending to path.
+	var errb strings.Builder
+	e := &cli.Env{Args: []string{"svbridge", "journal-log"}, Stdin: strings.NewReader("first line\n<2>second\n"), Stdout: io.Discard, Stderr: &errb}
+	cmd := journalLogCommand(e, path)
+	cmd.SetArgs([]string{"-p", "5", "--level-prefix", "web"})
+	if err := cmd.Execute(); err != nil || exitCode != 0 || errb.String() != "" {
+		t.Fatalf("journal-log: %v %d %q", err, exitCode, errb.String())
 	}
 	buf := make([]byte, 65536)
 	for _, want := range []string{"MESSAGE=first line\nPRIORITY=5\nSYSLOG_IDENTIFIER=web\nSVC_NAME=web\n",

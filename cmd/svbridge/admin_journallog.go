@@ -9,6 +9,12 @@ import (
 )
 
 func newJournalLogCommand(e *cli.Env) *cobra.Command {
+	return journalLogCommand(e, journal.SocketPath)
+}
+
+// journalLogCommand is journal-log sending to journald's native socket at
+// socket.
+func journalLogCommand(e *cli.Env, socket string) *cobra.Command {
 	var prio int
 	var prefix bool
 	cmd := &cobra.Command{
@@ -28,7 +34,7 @@ journald's socket cannot be opened or stdin fails, 100 usage.`,
 			// Our stderr is likely a journald stream: when journald stops,
 			// a warning there must fail, not kill us with a line in hand.
 			journal.KeepWritesAlive()
-			c, err := journal.NewConn(journal.SocketPath, true)
+			c, err := journal.NewConn(socket, true)
 			if err != nil {
 				cli.Message(e.Stderr, "svbridge journal-log", "fatal", "unable to open a socket: ", err)
 				exitCode = cli.ExitTemp

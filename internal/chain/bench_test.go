@@ -12,8 +12,6 @@ import (
 	"github.com/svbridge/svbridge/internal/testbin"
 )
 
-func TestMain(m *testing.M) { os.Exit(chaintest.Main(m)) }
-
 // BenchmarkChainLoaders runs each program into /bin/true, ours and
 // daemontools', and reports the times per run and their ratios: the cost a
 // run script pays for each link of a chain. Ours is the lean binary as
@@ -45,6 +43,11 @@ func BenchmarkChainLoaders(b *testing.B) {
 	for _, n := range chaintest.Names {
 		os.Symlink("supervise", filepath.Join(nostub, n))
 	}
+	multi, cleanupMulti, err := testbin.Build([]string{"./cmd/svbridge"}, chaintest.Names...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cleanupMulti()
 	d := b.TempDir()
 	e := filepath.Join(d, "env")
 	os.Mkdir(e, 0o755)
@@ -93,12 +96,12 @@ func BenchmarkChainLoaders(b *testing.B) {
 				}
 				return time.Since(start)
 			}
-			var ours, plain, multi, orig time.Duration
+			var ours, plain, multiT, orig time.Duration
 			for b.Loop() {
 				ours += run(filepath.Join(lean, c.name))
 				if !c.limited {
 					plain += run(filepath.Join(nostub, c.name))
-					multi += run(chaintest.Ours(c.name))
+					multiT += run(filepath.Join(multi, c.name))
 				}
 				orig += run(theirs)
 			}
@@ -108,7 +111,7 @@ func BenchmarkChainLoaders(b *testing.B) {
 			b.ReportMetric(float64(ours)/float64(orig), "ratio")
 			if !c.limited {
 				b.ReportMetric(float64(plain.Microseconds())/n, "nostub-µs/run")
-				b.ReportMetric(float64(multi.Microseconds())/n, "svbridge-µs/run")
+				b.ReportMetric(float64(multiT.Microseconds())/n, "svbridge-µs/run")
 				b.ReportMetric(float64(ours)/float64(plain), "stub-ratio")
 				b.ReportMetric(float64(crashes), "nostub-crashes")
 			}

@@ -3,6 +3,13 @@
 // with the entry stub of package rlimit where they link it) in a temporary
 // directory that every account can read (some tests run our programs as
 // nobody), with program names linked to svbridge.
+//
+// Only tests that need the packaged binaries themselves use it: the lean
+// supervise's own main, svbridge's and supervise's dispatch on argv[0],
+// start-up time and the entry stub under soft limits, benchmarks, the
+// packages and the containers. A test that needs a program's behaviour as a
+// process runs the test binary as that program instead
+// (internal/testkit.Programs): no build.
 package testbin
 
 import (

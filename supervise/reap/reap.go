@@ -3,9 +3,10 @@
 // the Reaper collects exit statuses with wait4(-1, WNOHANG) until none is
 // left and hands each one to the function registered for that pid.
 //
-// A process that uses a Reaper must start all its children through it (or
-// register them with it): a concurrent exec.Cmd.Wait would lose its status
-// to wait4(-1), and the Reaper would report it to nobody.
+// A process that uses a Reaper must start all its children through it: a
+// concurrent exec.Cmd.Wait would lose its status to wait4(-1). Statuses of
+// children nobody registered (processes re-parented to us when we are pid 1
+// or a subreaper) are collected and dropped.
 //
 // The Reaper has no per-process globals of its own beyond the signal
 // subscription; make exactly one per process and pass it to every user.
@@ -30,7 +31,6 @@ type Func func(pid int, ws syscall.WaitStatus)
 type Reaper struct {
 	mu     sync.Mutex
 	procs  map[int]Func
-	orphan Func
 	sig    chan os.Signal
 	done   chan struct{}
 	closed bool
@@ -47,15 +47,6 @@ func New() *Reaper {
 	signal.Notify(r.sig, syscall.SIGCHLD)
 	go r.loop()
 	return r
-}
-
-// SetOrphan sets the function that receives statuses of children nobody
-// registered (processes re-parented to us when we are pid 1 or a
-// subreaper). Without it such statuses are dropped.
-func (r *Reaper) SetOrphan(f Func) {
-	r.mu.Lock()
-	r.orphan = f
-	r.mu.Unlock()
 }
 
 // ErrClosed is returned by Start after Close.
@@ -77,24 +68,6 @@ func (r *Reaper) Start(argv0 string, argv []string, attr *syscall.ProcAttr, f Fu
 	}
 	r.procs[pid] = f
 	return pid, nil
-}
-
-// Register adds a child started by other means. The caller must make sure
-// the child cannot be reaped before Register returns, for instance by
-// starting it inside Do.
-func (r *Reaper) Register(pid int, f Func) {
-	r.mu.Lock()
-	r.procs[pid] = f
-	r.mu.Unlock()
-}
-
-// Do runs fn while holding the Reaper's lock: children started inside fn
-// and registered with the given register function are never reaped before
-// they are registered.
-func (r *Reaper) Do(fn func(register func(pid int, f Func))) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	fn(func(pid int, f Func) { r.procs[pid] = f })
 }
 
 // Pending returns how many registered children have not been reaped yet.
@@ -155,11 +128,10 @@ func (r *Reaper) reap() {
 			continue
 		}
 		f, ok := r.procs[pid]
-		if ok {
-			delete(r.procs, pid)
-		} else {
-			f = r.orphan
+		if !ok {
+			continue // not ours to report
 		}
+		delete(r.procs, pid)
 		if f != nil {
 			out = append(out, reaped{pid, ws, f})
 		}

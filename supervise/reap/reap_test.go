@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 func attr() *syscall.ProcAttr {
@@ -89,38 +91,21 @@ func TestStartFailure(t *testing.T) {
 	}
 }
 
-func TestOrphanAndRegister(t *testing.T) {
+// TestUnregisteredChild: a child nobody registered (as a process
+// re-parented to a subreaper would be) is collected, not left a zombie, and
+// the registered children are still reported.
+func TestUnregisteredChild(t *testing.T) {
 	r := New()
 	defer r.Close()
-	orphans := make(chan int, 1)
-	r.SetOrphan(func(pid int, _ syscall.WaitStatus) { orphans <- pid })
-	var orphan int
-	r.Do(func(register func(int, Func)) {
-		var err error
-		orphan, err = syscall.ForkExec("/bin/true", []string{"true"}, attr())
-		if err != nil {
-			t.Error(err)
-		}
-	})
-	select {
-	case pid := <-orphans:
-		if pid != orphan {
-			t.Fatalf("orphan %d, started %d", pid, orphan)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("orphan not reported")
+	orphan, err := syscall.ForkExec("/bin/true", []string{"true"}, attr())
+	if err != nil {
+		t.Fatal(err)
 	}
 	got := make(chan int, 1)
-	var pid int
-	r.Do(func(register func(int, Func)) {
-		var err error
-		pid, err = syscall.ForkExec("/bin/true", []string{"true"}, attr())
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		register(pid, func(p int, _ syscall.WaitStatus) { got <- p })
-	})
+	pid, err := r.Start("/bin/true", []string{"true"}, attr(), func(p int, _ syscall.WaitStatus) { got <- p })
+	if err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case p := <-got:
 		if p != pid {
@@ -129,4 +114,5 @@ func TestOrphanAndRegister(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("registered child not reported")
 	}
+	testkit.WaitFor(t, 10*time.Second, "the unregistered child collected", func() bool { return syscall.Kill(orphan, 0) == syscall.ESRCH })
 }

@@ -12,17 +12,24 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/peers"
+	"github.com/svbridge/svbridge/internal/testbin"
 )
 
 // BenchmarkNewServiceUp measures the delay from renaming a complete service
 // dir into the scan dir to its run being started (supervise/status shows a
 // pid), for our svscan and, in the same run, daemontools' svscan and
 // runit's runsvdir (both poll every 5 s; runit is found by internal/peers). It reports the medians and the
-// ratios. Run it with:
+// ratios. Ours are the packaged build (svbridge and the lean supervise,
+// built here), since the delay includes supervise's start-up. Run it with:
 //
 //	go test -run '^$' -bench NewServiceUp -benchtime 20x ./supervise/scan
 func BenchmarkNewServiceUp(b *testing.B) {
-	ours := newScanner(b, filepath.Join(binDir, "svscan"))
+	bin, cleanup, err := testbin.Build([]string{"./cmd/..."}, "svscan")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cleanup)
+	ours := newScanner(b, filepath.Join(bin, "svscan"), bin)
 	var samples []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -72,7 +79,7 @@ func referenceDelays(b *testing.B) []refDelay {
 				b.Logf("%s: not installed", c.path)
 				continue
 			}
-			sc := newScanner(b, c.path)
+			sc := newScanner(b, c.path, "")
 			var d []time.Duration
 			for i := 0; i < 3; i++ {
 				d = append(d, sc.upDelay(b, fmt.Sprintf("s%d", i)))
@@ -89,18 +96,20 @@ type benchScanner struct {
 	cmd      *exec.Cmd
 }
 
-func newScanner(b *testing.B, prog string) *benchScanner {
+// newScanner starts the scanner prog, with bin first on its PATH unless bin
+// is "" (the C scanners run their own supervise or runsv, found next to
+// them).
+func newScanner(b *testing.B, prog, bin string) *benchScanner {
 	tmp := b.TempDir()
 	dir := filepath.Join(tmp, "sv")
 	if err := os.Mkdir(dir, 0755); err != nil {
 		b.Fatal(err)
 	}
 	cmd := exec.Command(prog, dir)
-	cmd.Env = append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"))
-	if prog != filepath.Join(binDir, "svscan") {
-		// the C scanners run their own supervise or runsv, found on PATH
-		cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(prog)+":"+os.Getenv("PATH"))
+	if bin == "" {
+		bin = filepath.Dir(prog)
 	}
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

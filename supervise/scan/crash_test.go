@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/pidfd"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
@@ -47,12 +48,12 @@ func testCrashProof(t *testing.T, v variant) {
 	dirs := []string{w, wlog, h, e, elog}
 
 	p := startSvscan(t, sv, v.env...)
-	waitFor(t, 10*time.Second, "the first lines logged", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the first lines logged", func() bool {
 		return fileHas(filepath.Join(logDir, "current"), "line 000001\n")
 	})
 	pids := map[string]int{}
 	for _, d := range dirs {
-		waitFor(t, 10*time.Second, d+" up", func() bool { return servicePid(d) != 0 })
+		testkit.WaitFor(t, 10*time.Second, d+" up", func() bool { return servicePid(d) != 0 })
 		pids[d] = servicePid(d)
 	}
 	// same checks that each service still runs once, with its first pid,
@@ -60,9 +61,9 @@ func testCrashProof(t *testing.T, v variant) {
 	same := func(what string, super func(dir string) bool) {
 		t.Helper()
 		for _, d := range dirs {
-			waitFor(t, 15*time.Second, d+" adopted after "+what, func() bool { return super(d) })
-			if got := servicePid(d); got != pids[d] || !alive(got) {
-				t.Fatalf("after %s: %s runs pid %d (alive %v), want %d", what, d, got, alive(got), pids[d])
+			testkit.WaitFor(t, 15*time.Second, d+" adopted after "+what, func() bool { return super(d) })
+			if got := servicePid(d); got != pids[d] || !testkit.Alive(got) {
+				t.Fatalf("after %s: %s runs pid %d (alive %v), want %d", what, d, got, testkit.Alive(got), pids[d])
 			}
 		}
 		if n := countIn(filepath.Join(tmp, "h.starts"), "\n"); n != 1 {
@@ -93,7 +94,7 @@ func testCrashProof(t *testing.T, v variant) {
 	syscall.Kill(old, syscall.SIGKILL)
 	p.wait(10 * time.Second)
 	for _, d := range dirs {
-		if !alive(pids[d]) {
+		if !testkit.Alive(pids[d]) {
 			t.Fatalf("%s (pid %d) died with svscan", d, pids[d])
 		}
 	}
@@ -103,7 +104,7 @@ func testCrashProof(t *testing.T, v variant) {
 		if v.name == "inprocess" {
 			return s == p2.cmd.Process.Pid
 		}
-		return s != 0 && alive(s)
+		return s != 0 && testkit.Alive(s)
 	})
 	if _, err := os.Stat(done); err == nil {
 		t.Fatal("the writer finished before the new svscan took over: too fast to test anything")
@@ -114,18 +115,18 @@ func testCrashProof(t *testing.T, v variant) {
 	// first: the new svscan starts one with the pipe it took back.
 	if v.name == "process" {
 		syscall.Kill(supervisorOf(e), syscall.SIGKILL)
-		waitFor(t, 15*time.Second, "e adopted by a supervise of the new svscan", func() bool {
+		testkit.WaitFor(t, 15*time.Second, "e adopted by a supervise of the new svscan", func() bool {
 			return supervisorOf(e) == p2.supervisors()["e"] && supervisorOf(e) != 0
 		})
 	}
 	if err := svctl.Control(elog, []byte("t")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "a new logger for e", func() bool { n := servicePid(elog); return n != 0 && n != pids[elog] })
+	testkit.WaitFor(t, 10*time.Second, "a new logger for e", func() bool { n := servicePid(elog); return n != 0 && n != pids[elog] })
 	if err := svctl.Control(e, []byte("t")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "e's second start logged", func() bool { return countIn(eFile, "start\n") == 2 })
+	testkit.WaitFor(t, 10*time.Second, "e's second start logged", func() bool { return countIn(eFile, "start\n") == 2 })
 	delete(pids, e)
 	delete(pids, elog)
 
@@ -133,19 +134,19 @@ func testCrashProof(t *testing.T, v variant) {
 	if err := svctl.Control(h, []byte("d")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "h down", func() bool { return servicePid(h) == 0 && !alive(pids[h]) })
+	testkit.WaitFor(t, 10*time.Second, "h down", func() bool { return servicePid(h) == 0 && !testkit.Alive(pids[h]) })
 	// In process mode h's supervise never died: it reads the exit code.
 	// All-in-one, h was adopted: its code is unknown.
-	waitFor(t, 10*time.Second, "h's exit recorded", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "h's exit recorded", func() bool {
 		st, err := state.Read(h)
 		return err == nil && st.LastExit != nil && st.LastExit.Unknown == (v.name == "inprocess")
 	})
 	if err := svctl.Control(h, []byte("u")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "h up again", func() bool { n := servicePid(h); return n != 0 && n != pids[h] })
+	testkit.WaitFor(t, 10*time.Second, "h up again", func() bool { n := servicePid(h); return n != 0 && n != pids[h] })
 
-	waitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
+	testkit.WaitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
 	p2.signal(syscall.SIGTERM)
 	if code := p2.wait(30 * time.Second); code != 0 {
 		t.Errorf("svscan exit code %d, want 0", code)
@@ -154,12 +155,12 @@ func testCrashProof(t *testing.T, v variant) {
 		t.Errorf("svscan said:\n%s", out)
 	}
 	for _, d := range dirs {
-		if s := supervisorOf(d); s != 0 && alive(s) {
+		if s := supervisorOf(d); s != 0 && testkit.Alive(s) {
 			t.Errorf("the supervisor of %s (pid %d) is still running", d, s)
 		}
 	}
 	for d, pid := range pids {
-		if alive(pid) {
+		if testkit.Alive(pid) {
 			t.Errorf("%s (pid %d) still running after the stop", d, pid)
 		}
 	}
@@ -217,7 +218,7 @@ func TestRecordedPidsNotTrusted(t *testing.T) {
 			}
 
 			p := startSvscan(t, sv, append(v.env, "SVBRIDGE_SCAN_INTERVAL=300ms")...)
-			waitFor(t, 10*time.Second, "a started by a supervisor of its own", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "a started by a supervisor of its own", func() bool {
 				n := servicePid(a)
 				return n != 0 && n != other.Process.Pid && countIn(filepath.Join(a, "starts"), "\n") == 1
 			})
@@ -228,7 +229,7 @@ func TestRecordedPidsNotTrusted(t *testing.T) {
 				if err := svctl.Control(a, []byte("dx")); err != nil {
 					t.Fatal(err)
 				}
-				waitFor(t, 10*time.Second, "a started again by a scan", func() bool {
+				testkit.WaitFor(t, 10*time.Second, "a started again by a scan", func() bool {
 					return countIn(filepath.Join(a, "starts"), "\n") == n && servicePid(a) != 0
 				})
 			}
@@ -237,14 +238,14 @@ func TestRecordedPidsNotTrusted(t *testing.T) {
 			}
 			// Once the lock is free, b gets its supervisor.
 			lock.Close()
-			waitFor(t, 10*time.Second, "b started once its lock was free", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "b started once its lock was free", func() bool {
 				return countIn(filepath.Join(b, "starts"), "\n") == 1
 			})
 			p.signal(syscall.SIGTERM)
 			if code := p.wait(30 * time.Second); code != 0 {
 				t.Errorf("svscan exit code %d", code)
 			}
-			if !alive(other.Process.Pid) {
+			if !testkit.Alive(other.Process.Pid) {
 				t.Fatal("the unrelated process was signalled")
 			}
 			if out := p.output(); strings.Contains(out, "lock") {

@@ -2,7 +2,6 @@ package scan_test
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,11 +13,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/prog/multilog"
+	"github.com/svbridge/svbridge/internal/prog/supervise"
+	"github.com/svbridge/svbridge/internal/prog/svc"
+	"github.com/svbridge/svbridge/internal/prog/svok"
+	"github.com/svbridge/svbridge/internal/prog/svscan"
+	"github.com/svbridge/svbridge/internal/prog/svstat"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
-// binDir holds svbridge, the lean supervise, and program-name symlinks.
+// binDir holds svscan, supervise, svc, svok, svstat and multilog: links to
+// the test binary, which is the program when run under its name (see
+// testkit.Programs). svscan finds supervise beside itself, as it finds the
+// lean binary beside svbridge once installed.
 var binDir string
 
 // helperEnv makes the test binary act as a helper process (see runHelper).
@@ -28,8 +37,11 @@ func TestMain(m *testing.M) {
 	if h := os.Getenv(helperEnv); h != "" {
 		os.Exit(runHelper(h))
 	}
-	os.Exit(testbin.Main(m, []string{"./cmd/..."}, []string{"svscan", "svc", "svok", "svstat", "multilog"},
-		func(dir string) { binDir = dir }))
+	os.Exit(testkit.Programs(m, map[string]cli.Main{
+		"svscan": svscan.Main, "supervise": supervise.Main,
+		"svc": svc.Main, "svok": svok.Main, "svstat": svstat.Main,
+		"multilog": multilog.Main,
+	}, func(dir string) { binDir = dir }))
 }
 
 // runHelper is the body of the helper processes services use.
@@ -248,18 +260,6 @@ func ppid(pid int) int {
 	return n
 }
 
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
-}
-
 // reaped reports whether pid has left the process table, which for a
 // supervise means svscan's reaper has collected it: a scan from then on sees
 // it dead. A zombie is not enough: the leader of a multi-threaded process
@@ -267,18 +267,6 @@ func alive(pid int) bool {
 // and waitid does not report it until they have, so a SIGHUP in between
 // finds the supervise still running.
 func reaped(pid int) bool { return syscall.Kill(pid, 0) == syscall.ESRCH }
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // servicePid is the pid supervise/status shows for dir (0: down or unknown).
 func servicePid(dir string) int {

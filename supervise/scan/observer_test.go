@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/scan"
@@ -104,7 +105,7 @@ func testObserverHooks(t *testing.T, inProcess bool) {
 	r := reap.New()
 	defer r.Close()
 	sigs := make(chan os.Signal, 4)
-	warn := &syncBuilder{}
+	warn := &testkit.SyncBuffer{}
 	s := scan.New(scan.Config{
 		Dir:       sv,
 		Launcher:  scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
@@ -123,12 +124,12 @@ func testObserverHooks(t *testing.T, inProcess bool) {
 		}
 	})
 
-	waitFor(t, 10*time.Second, "first ScanDone", func() bool { return rec.has("ScanDone a,b") })
-	waitFor(t, 10*time.Second, "b's line in the ServiceOutput file", func() bool { return fileHas(out.Name(), "b says hi\n") })
-	waitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
-	waitFor(t, 10*time.Second, "b ready for SIGTERM", func() bool { _, err := os.Stat(filepath.Join(tmp, "b.ready")); return err == nil })
+	testkit.WaitFor(t, 10*time.Second, "first ScanDone", func() bool { return rec.has("ScanDone a,b") })
+	testkit.WaitFor(t, 10*time.Second, "b's line in the ServiceOutput file", func() bool { return fileHas(out.Name(), "b says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "b ready for SIGTERM", func() bool { _, err := os.Stat(filepath.Join(tmp, "b.ready")); return err == nil })
 	sigs <- syscall.SIGHUP
-	waitFor(t, 10*time.Second, "Reloading", func() bool { return rec.has("Reloading") })
+	testkit.WaitFor(t, 10*time.Second, "Reloading", func() bool { return rec.has("Reloading") })
 	sigs <- syscall.SIGTERM
 	select {
 	case c := <-code:
@@ -197,7 +198,7 @@ func TestStopLogGrace(t *testing.T) {
 	})
 	code := make(chan int, 1)
 	go func() { code <- s.Run(sigs) }()
-	waitFor(t, 10*time.Second, "a up and ready", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "a up and ready", func() bool {
 		_, err := os.Stat(ready)
 		return err == nil && fileHas(aLog, "a says hi\n")
 	})
@@ -225,7 +226,7 @@ func TestTooManyServices(t *testing.T) {
 	r := reap.New()
 	defer r.Close()
 	sigs := make(chan os.Signal, 4)
-	warn := &syncBuilder{}
+	warn := &testkit.SyncBuffer{}
 	s := scan.New(scan.Config{
 		Dir:         sv,
 		Launcher:    scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
@@ -235,11 +236,11 @@ func TestTooManyServices(t *testing.T) {
 	})
 	code := make(chan int, 1)
 	go func() { code <- s.Run(sigs) }()
-	waitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(warn.String(), "running too many services") })
+	testkit.WaitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(warn.String(), "running too many services") })
 	up := 0
 	var left string
 	for _, n := range []string{"a", "b", "c"} {
-		waitFor(t, 10*time.Second, n+" set up or refused", func() bool {
+		testkit.WaitFor(t, 10*time.Second, n+" set up or refused", func() bool {
 			return servicePid(filepath.Join(sv, n)) != 0 || strings.Contains(warn.String(), " "+n+":")
 		})
 		if servicePid(filepath.Join(sv, n)) != 0 {
@@ -343,7 +344,7 @@ func TestLinkedServicesNamedAsLinked(t *testing.T) {
 	warn := &syncBuilder{}
 	_, stop := run(scan.Config{Dir: sv, Reaper: r, Warn: warn, InProcess: true, Events: evs, Interval: time.Hour})
 	want := map[string]string{"tinydyn-pop": a, "tinydyn-pop/log": filepath.Join(a, "log"), "other-pop": b}
-	waitFor(t, 10*time.Second, "three started events", func() bool { return len(evs.started()) >= 3 })
+	testkit.WaitFor(t, 10*time.Second, "three started events", func() bool { return len(evs.started()) >= 3 })
 	stop()
 	if got := evs.started(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("started events name -> dir %v, want %v", got, want)
@@ -353,7 +354,7 @@ func TestLinkedServicesNamedAsLinked(t *testing.T) {
 	sigs, stop := run(scan.Config{Dir: sv, Reaper: r, Observer: rec, Warn: warn, Interval: time.Hour,
 		Launcher: scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}}})
 	defer stop()
-	waitFor(t, 10*time.Second, "other-pop up", func() bool { return servicePid(b) != 0 })
+	testkit.WaitFor(t, 10*time.Second, "other-pop up", func() bool { return servicePid(b) != 0 })
 	// Take other-pop out as the daemontools docs say: rename, svc -dx.
 	if err := os.Rename(filepath.Join(sv, "other-pop"), filepath.Join(sv, ".other-pop")); err != nil {
 		t.Fatal(err)
@@ -361,7 +362,7 @@ func TestLinkedServicesNamedAsLinked(t *testing.T) {
 	if err := svctl.Control(filepath.Join(sv, ".other-pop"), []byte("dx")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "Forgotten other-pop", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "Forgotten other-pop", func() bool {
 		sigs <- syscall.SIGHUP // a rescan forgets what has gone and exited
 		time.Sleep(50 * time.Millisecond)
 		rec.mu.Lock()

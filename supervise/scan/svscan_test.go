@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
@@ -32,9 +33,7 @@ func TestChdirFailure(t *testing.T) {
 	if string(outOurs) != want {
 		t.Errorf("output %q, want %q", outOurs, want)
 	}
-	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
-		t.Skip("no /usr/bin/svscan to compare with")
-	}
+	testkit.NeedDaemontools(t, "svscan")
 	orig := exec.Command("/usr/bin/svscan", missing)
 	outOrig, err := orig.CombinedOutput()
 	if c := exitCode(t, err); c != code || string(outOrig) != string(outOurs) {
@@ -76,11 +75,11 @@ func TestScan(t *testing.T) {
 
 		p := startSvscan(t, sv, v.env...)
 		want := []string{"a", "a/log", "b", "c"}
-		waitFor(t, 10*time.Second, "supervise a, a/log, b, c", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "supervise a, a/log, b, c", func() bool {
 			return sameKeys(p.supervisors(), want)
 		})
-		waitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
-		waitFor(t, 10*time.Second, "b's and c's lines on svscan's output", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
+		testkit.WaitFor(t, 10*time.Second, "b's and c's lines on svscan's output", func() bool {
 			o := p.output()
 			return strings.Contains(o, "b says hi\n") && strings.Contains(o, "c says hi\n")
 		})
@@ -92,7 +91,7 @@ func TestScan(t *testing.T) {
 		// any scan would have started .hidden.
 		p.signal(syscall.SIGHUP)
 		moveIn(t, tmp, sv, "d", helper(t, "hang"))
-		waitFor(t, 10*time.Second, "supervise d", func() bool { _, ok := p.supervisors()["d"]; return ok })
+		testkit.WaitFor(t, 10*time.Second, "supervise d", func() bool { _, ok := p.supervisors()["d"]; return ok })
 		if got := p.supervisors(); !sameKeys(got, append(want, "d")) {
 			t.Errorf("supervisors %v, want %v", keys(got), append(want, "d"))
 		}
@@ -147,11 +146,11 @@ func TestNoticedAtOnce(t *testing.T) {
 		// not asserted. svscan watches the dir once it has started; wait
 		// for the first scan to be over through a first service.
 		moveIn(t, tmp, sv, "first", helper(t, "hang"))
-		waitFor(t, 10*time.Second, "first up", func() bool { return servicePid(filepath.Join(sv, "first")) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "first up", func() bool { return servicePid(filepath.Join(sv, "first")) != 0 })
 
 		t0 := time.Now()
 		moveIn(t, tmp, sv, "moved", helper(t, "hang"))
-		waitFor(t, 10*time.Second, "moved up", func() bool { return servicePid(filepath.Join(sv, "moved")) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "moved up", func() bool { return servicePid(filepath.Join(sv, "moved")) != 0 })
 		t.Logf("renamed dir up after %v", time.Since(t0))
 
 		service(t, filepath.Join(tmp, "target"), helper(t, "hang"), "")
@@ -159,7 +158,7 @@ func TestNoticedAtOnce(t *testing.T) {
 		if err := os.Symlink(filepath.Join(tmp, "target"), filepath.Join(sv, "linked")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "linked up", func() bool { return servicePid(filepath.Join(sv, "linked")) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "linked up", func() bool { return servicePid(filepath.Join(sv, "linked")) != 0 })
 		t.Logf("symlinked dir up after %v", time.Since(t0))
 
 		// mkdir, then run, then log/ and log/run, as a script would.
@@ -174,7 +173,7 @@ func TestNoticedAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		script(t, filepath.Join(made, "log", "run"), "exec cat >> "+shellQuote(logFile))
-		waitFor(t, 10*time.Second, "made's line through its logger", func() bool { return fileHas(logFile, "made says hi\n") })
+		testkit.WaitFor(t, 10*time.Second, "made's line through its logger", func() bool { return fileHas(logFile, "made says hi\n") })
 		t.Logf("mkdir'd dir with log up after %v", time.Since(t0))
 		if _, ok := p.supervisors()["made/log"]; !ok && v.name != "inprocess" {
 			t.Errorf("no supervise for made/log: %v", keys(p.supervisors()))
@@ -197,9 +196,9 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		a := filepath.Join(sv, "a")
 		service(t, a, "echo start; "+helper(t, "hang"), "exec cat >> "+shellQuote(logFile))
 		p := startSvscan(t, sv, v.env...)
-		waitFor(t, 10*time.Second, "first start logged", func() bool { return countIn(logFile, "start\n") == 1 })
+		testkit.WaitFor(t, 10*time.Second, "first start logged", func() bool { return countIn(logFile, "start\n") == 1 })
 		// The service can print before its supervise has written the status.
-		waitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(a) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(a) != 0 })
 		sup := p.supervisors()
 		main, logger := sup["a"], sup["a/log"]
 		if main == 0 || logger == 0 {
@@ -213,19 +212,19 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		// with the test, or the logger would wait for it on SIGTERM.
 		t.Cleanup(func() { syscall.Kill(first, syscall.SIGKILL) })
 		// The periodic scan is at most 5 s away.
-		waitFor(t, 12*time.Second, "a new supervise for a", func() bool {
+		testkit.WaitFor(t, 12*time.Second, "a new supervise for a", func() bool {
 			pid := p.supervisors()["a"]
 			return pid != 0 && pid != main
 		})
 		starts := 2
 		if adopts {
-			waitFor(t, 10*time.Second, "the run adopted", func() bool { return supervisorOf(a) == p.supervisors()["a"] })
+			testkit.WaitFor(t, 10*time.Second, "the run adopted", func() bool { return supervisorOf(a) == p.supervisors()["a"] })
 			if got := servicePid(a); got != first {
 				t.Fatalf("service pid %d after its supervise was killed, want %d (adopted)", got, first)
 			}
 			starts = 1
 		}
-		waitFor(t, 10*time.Second, "start logged", func() bool { return countIn(logFile, "start\n") == starts })
+		testkit.WaitFor(t, 10*time.Second, "start logged", func() bool { return countIn(logFile, "start\n") == starts })
 		if got := p.supervisors()["a/log"]; got != logger {
 			t.Errorf("logger supervise changed from %d to %d", logger, got)
 		}
@@ -236,14 +235,14 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		if cat != 0 && !adopts {
 			syscall.Kill(cat, syscall.SIGKILL)
 		}
-		waitFor(t, 10*time.Second, "the logger's supervise gone", func() bool { return reaped(logger) && (adopts || cat == 0 || !alive(cat)) })
+		testkit.WaitFor(t, 10*time.Second, "the logger's supervise gone", func() bool { return reaped(logger) && (adopts || cat == 0 || !testkit.Alive(cat)) })
 		p.signal(syscall.SIGHUP)
-		waitFor(t, 10*time.Second, "a new supervise for a/log", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a new supervise for a/log", func() bool {
 			pid := p.supervisors()["a/log"]
 			return pid != 0 && pid != logger
 		})
 		if adopts {
-			waitFor(t, 10*time.Second, "the logger adopted", func() bool {
+			testkit.WaitFor(t, 10*time.Second, "the logger adopted", func() bool {
 				return supervisorOf(filepath.Join(a, "log")) == p.supervisors()["a/log"]
 			})
 			if got := servicePid(filepath.Join(a, "log")); got != cat {
@@ -255,7 +254,7 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		if err := svctl.Control(a, []byte("t")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "next start logged", func() bool { return countIn(logFile, "start\n") == starts+1 })
+		testkit.WaitFor(t, 10*time.Second, "next start logged", func() bool { return countIn(logFile, "start\n") == starts+1 })
 	})
 }
 
@@ -275,15 +274,15 @@ func TestSIGHUPRescans(t *testing.T) {
 		sv := filepath.Join(t.TempDir(), "sv")
 		service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
-		waitFor(t, 10*time.Second, "supervise a", func() bool { return p.supervisors()["a"] != 0 })
+		testkit.WaitFor(t, 10*time.Second, "supervise a", func() bool { return p.supervisors()["a"] != 0 })
 		old := p.supervisors()["a"]
 		syscall.Kill(old, syscall.SIGKILL)
 		// Gone means reaped by svscan (see reaped), not merely no longer
 		// showing its command line or a zombie: a SIGHUP before that would
 		// find it still running.
-		waitFor(t, 10*time.Second, "supervise a gone", func() bool { return reaped(old) })
+		testkit.WaitFor(t, 10*time.Second, "supervise a gone", func() bool { return reaped(old) })
 		p.signal(syscall.SIGHUP)
-		waitFor(t, 10*time.Second, "supervise a back after SIGHUP", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "supervise a back after SIGHUP", func() bool {
 			pid := p.supervisors()["a"]
 			return pid != 0 && pid != old
 		})
@@ -300,10 +299,10 @@ func TestRemovedDirKeepsSupervise(t *testing.T) {
 		service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
 		service(t, filepath.Join(sv, "b"), helper(t, "hang"), "")
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
-		waitFor(t, 10*time.Second, "supervise a and b", func() bool { return sameKeys(p.supervisors(), []string{"a", "b"}) })
+		testkit.WaitFor(t, 10*time.Second, "supervise a and b", func() bool { return sameKeys(p.supervisors(), []string{"a", "b"}) })
 		// Up, so past its chdir: a supervise still starting would fail on
 		// the rename below.
-		waitFor(t, 10*time.Second, "service a up", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
+		testkit.WaitFor(t, 10*time.Second, "service a up", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
 		pidA := p.supervisors()["a"]
 		away := filepath.Join(tmp, "away")
 		if err := os.Rename(filepath.Join(sv, "a"), away); err != nil {
@@ -313,19 +312,19 @@ func TestRemovedDirKeepsSupervise(t *testing.T) {
 		// Let the rescan happen: a dir moved in after the SIGHUP is noticed
 		// after it, in the same loop.
 		moveIn(t, tmp, sv, "c", helper(t, "hang"))
-		waitFor(t, 10*time.Second, "supervise c", func() bool { return p.supervisors()["c"] != 0 })
-		if !alive(pidA) {
+		testkit.WaitFor(t, 10*time.Second, "supervise c", func() bool { return p.supervisors()["c"] != 0 })
+		if !testkit.Alive(pidA) {
 			t.Fatal("supervise of the removed dir was stopped")
 		}
 		if err := svctl.Control(away, []byte("dx")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "supervise of the removed dir to exit", func() bool { return reaped(pidA) })
+		testkit.WaitFor(t, 10*time.Second, "supervise of the removed dir to exit", func() bool { return reaped(pidA) })
 		p.signal(syscall.SIGHUP)
 		if err := os.Rename(away, filepath.Join(sv, "a")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "a supervised again", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a supervised again", func() bool {
 			pid := p.supervisors()["a"]
 			return pid != 0 && pid != pidA
 		})
@@ -344,7 +343,7 @@ func TestSIGTERM(t *testing.T) {
 		service(t, filepath.Join(sv, "a"), "echo a up; "+helper(t, "hang", "MSG=a got TERM", "READY="+readyA), "exec cat >> "+shellQuote(logFile))
 		service(t, filepath.Join(sv, "b"), "echo b up; "+helper(t, "hang", "MSG=b got TERM", "READY="+readyB), "")
 		p := startSvscan(t, sv, v.env...)
-		waitFor(t, 10*time.Second, "a and b up and ready for SIGTERM", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a and b up and ready for SIGTERM", func() bool {
 			_, errA := os.Stat(readyA)
 			_, errB := os.Stat(readyB)
 			return errA == nil && errB == nil && fileHas(logFile, "a up\n") && strings.Contains(p.output(), "b up\n")
@@ -368,7 +367,7 @@ func TestSIGTERM(t *testing.T) {
 			t.Errorf("b's last line missing from svscan's output")
 		}
 		for _, pid := range pids {
-			if pid != 0 && alive(pid) {
+			if pid != 0 && testkit.Alive(pid) {
 				t.Errorf("pid %d still running after svscan exited", pid)
 			}
 		}
@@ -379,10 +378,8 @@ func TestSIGTERM(t *testing.T) {
 // (daemontools' multilog) is restarted with svc -t several times, then
 // svscan gets SIGTERM: every line arrives exactly once, in order.
 func TestLogLoss(t *testing.T) {
-	const debian = "/usr/bin/multilog"
-	if _, err := os.Stat(debian); err != nil {
-		t.Skip("no " + debian + " (Debian daemontools) to use as the logger")
-	}
+	testkit.NeedDaemontools(t, "multilog")
+	debian := testkit.Daemontools("multilog")
 	forEachMode(t, func(t *testing.T, v variant) { testLogLoss(t, v, debian) })
 	// Our multilog as the logger, under our supervise.
 	t.Run("ours+multilog", func(t *testing.T) { testLogLoss(t, variant{name: "ours"}, filepath.Join(binDir, "multilog")) })
@@ -399,7 +396,7 @@ func testLogLoss(t *testing.T, v variant, multilog string) {
 		helper(t, "writer", fmt.Sprintf("N=%d", lines), "DONE="+done, "PACE=5ms"),
 		"exec "+multilog+" s16777215 "+shellQuote(logDir))
 	p := startSvscan(t, sv, v.env...)
-	waitFor(t, 10*time.Second, "the first lines logged", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the first lines logged", func() bool {
 		return fileHas(filepath.Join(logDir, "current"), "line 000001\n")
 	})
 	restarts := 0
@@ -411,7 +408,7 @@ func testLogLoss(t *testing.T, v variant, multilog string) {
 		if err := svctl.Control(filepath.Join(w, "log"), []byte("t")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "a new multilog", func() bool {
+		testkit.WaitFor(t, 10*time.Second, "a new multilog", func() bool {
 			pid := servicePid(filepath.Join(w, "log"))
 			return pid != 0 && pid != old
 		})
@@ -421,7 +418,7 @@ func testLogLoss(t *testing.T, v variant, multilog string) {
 	if restarts < 2 {
 		t.Errorf("the writer finished after %d restarts: too fast to test anything", restarts)
 	}
-	waitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
+	testkit.WaitFor(t, 60*time.Second, "the writer to finish", func() bool { _, err := os.Stat(done); return err == nil })
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(30 * time.Second); code != 0 {
 		t.Errorf("svscan exit code %d, want 0", code)
@@ -476,13 +473,11 @@ func TestNoSupervise(t *testing.T) {
 	service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
 	want := "svscan: warning: unable to start supervise a: file does not exist\n"
 	p := startSvscan(t, sv, "SVBRIDGE_SUPERVISE="+filepath.Join(tmp, "nonexistent"))
-	waitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(p.output(), want) })
+	testkit.WaitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(p.output(), want) })
 	if o := p.output(); !strings.HasPrefix(o, want) {
 		t.Errorf("output %q, want it to start with %q", o, want)
 	}
-	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
-		t.Skip("no /usr/bin/svscan to compare with")
-	}
+	testkit.NeedDaemontools(t, "svscan")
 	out := filepath.Join(tmp, "orig.out")
 	f, err := os.Create(out)
 	if err != nil {
@@ -496,7 +491,7 @@ func TestNoSupervise(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { orig.Process.Kill(); orig.Wait() }()
-	waitFor(t, 10*time.Second, "daemontools' warning", func() bool { return fileHas(out, "\n") })
+	testkit.WaitFor(t, 10*time.Second, "daemontools' warning", func() bool { return fileHas(out, "\n") })
 	b, _ := os.ReadFile(out)
 	if first := strings.SplitAfter(string(b), "\n")[0]; first != want {
 		t.Errorf("daemontools says %q, we say %q", first, want)
@@ -507,9 +502,7 @@ func TestNoSupervise(t *testing.T) {
 // svscan running our supervise (found first on its PATH) for a service and
 // its logger, joined by the original's pipe.
 func TestDebianSvscanRunsOurs(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/svscan"); err != nil {
-		t.Skip("no /usr/bin/svscan (Debian daemontools)")
-	}
+	testkit.NeedDaemontools(t, "svscan")
 	tmp := t.TempDir()
 	sv := filepath.Join(tmp, "sv")
 	logFile := filepath.Join(tmp, "a.log")
@@ -524,9 +517,9 @@ func TestDebianSvscanRunsOurs(t *testing.T) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
 	})
-	waitFor(t, 10*time.Second, "a's line through its logger", func() bool { return fileHas(logFile, "a says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "a's line through its logger", func() bool { return fileHas(logFile, "a says hi\n") })
 	// The service can print before its supervise has written the status.
-	waitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
+	testkit.WaitFor(t, 10*time.Second, "a's pid in supervise/status", func() bool { return servicePid(filepath.Join(sv, "a")) != 0 })
 	// Our svc and svstat-level view: both supervise are ours and answer.
 	for _, d := range []string{"a", "a/log"} {
 		if err := svctl.OK(filepath.Join(sv, d)); err != nil {
@@ -559,7 +552,7 @@ func TestLateLogDir(t *testing.T) {
 	logFile := filepath.Join(tmp, "a.log")
 	service(t, a, "echo a says hi; "+helper(t, "hang"), "")
 	p := startSvscan(t, sv, noPeriodic)
-	waitFor(t, 10*time.Second, "a's line on svscan's output", func() bool { return strings.Contains(p.output(), "a says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "a's line on svscan's output", func() bool { return strings.Contains(p.output(), "a says hi\n") })
 	first := p.supervisors()["a"]
 	if err := os.Mkdir(filepath.Join(a, "log"), 0755); err != nil {
 		t.Fatal(err)
@@ -567,14 +560,14 @@ func TestLateLogDir(t *testing.T) {
 	script(t, filepath.Join(a, "log", "run"), "exec cat >> "+shellQuote(logFile))
 	p.signal(syscall.SIGHUP)
 	moveIn(t, tmp, sv, "b", helper(t, "hang")) // noticed after the rescan
-	waitFor(t, 10*time.Second, "supervise b", func() bool { return p.supervisors()["b"] != 0 })
+	testkit.WaitFor(t, 10*time.Second, "supervise b", func() bool { return p.supervisors()["b"] != 0 })
 	if got := p.supervisors(); got["a"] != first || got["a/log"] != 0 {
 		t.Fatalf("a's supervise changed or a logger appeared while it ran: %v", got)
 	}
 	if err := svctl.Control(a, []byte("dx")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "a's supervise to exit", func() bool { return reaped(first) })
+	testkit.WaitFor(t, 10*time.Second, "a's supervise to exit", func() bool { return reaped(first) })
 	p.signal(syscall.SIGHUP)
-	waitFor(t, 10*time.Second, "a's line through the new logger", func() bool { return fileHas(logFile, "a says hi\n") })
+	testkit.WaitFor(t, 10*time.Second, "a's line through the new logger", func() bool { return fileHas(logFile, "a says hi\n") })
 }

@@ -1,6 +1,7 @@
 // Package chaintest runs the chain loaders of svbridge next to Debian's
-// daemontools binaries (the oracle) in tests: TestMain builds svbridge once,
-// and Run starts ours or theirs on the same input with a deadline.
+// daemontools binaries (the oracle) in tests: the test binary of a chain
+// loader's package is that program when run under its name (Main), and Run
+// starts ours or theirs on the same input with a deadline.
 package chaintest
 
 import (
@@ -16,19 +17,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
-// Names are the programs built as symlinks to svbridge.
+// Names are the chain loaders.
 var Names = []string{"setuidgid", "envuidgid", "envdir", "softlimit", "setlock", "fghack", "pgrphack"}
 
-// Bin is the directory holding svbridge and the symlinks, set by Main.
+// Bin is the directory holding the program under test, set by Main.
 var Bin string
 
-// Main builds ./cmd/svbridge (CGO_ENABLED=0, as packaged) into a directory
-// that any account can read, links Names to it, runs the tests and cleans up.
-func Main(m *testing.M) int {
-	return testbin.Main(m, []string{"./cmd/svbridge"}, Names, func(dir string) { Bin = dir })
+// Main is the body of the TestMain of the package of the chain loader name,
+// whose entry point is main: run under that name the test binary is the
+// program, otherwise it runs the tests with Bin/name linked to itself (see
+// testkit.Programs), in a directory any account can read.
+func Main(m *testing.M, name string, main cli.Main) int {
+	return testkit.Programs(m, map[string]cli.Main{name: main}, func(dir string) { Bin = dir })
 }
 
 // Ours is the path of our program name.
@@ -38,11 +42,8 @@ func Ours(name string) string { return filepath.Join(Bin, name) }
 // is not installed.
 func Theirs(t testing.TB, name string) string {
 	t.Helper()
-	p := "/usr/bin/" + name
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("daemontools' %s is not installed (%v): nothing to compare with", p, err)
-	}
-	return p
+	testkit.NeedDaemontools(t, name)
+	return testkit.Daemontools(name)
 }
 
 // NeedRoot skips the test unless it runs as root.

@@ -12,7 +12,7 @@ import (
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 )
 
-func TestMain(m *testing.M) { os.Exit(chaintest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(chaintest.Main(m, "envdir", Main)) }
 
 func write(t *testing.T, dir, name string, content []byte) {
 	t.Helper()

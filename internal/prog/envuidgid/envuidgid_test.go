@@ -10,7 +10,7 @@ import (
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 )
 
-func TestMain(m *testing.M) { os.Exit(chaintest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(chaintest.Main(m, "envuidgid", Main)) }
 
 func TestUsageAndUnknown(t *testing.T) {
 	for _, args := range [][]string{{}, {"nobody"}, {"no-such-account-h5x", "true"}, {"nobody", "no-such-child"}} {

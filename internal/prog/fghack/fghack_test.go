@@ -12,7 +12,7 @@ import (
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 )
 
-func TestMain(m *testing.M) { os.Exit(chaintest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(chaintest.Main(m, "fghack", Main)) }
 
 func TestUsageAndExit(t *testing.T) {
 	for _, args := range [][]string{

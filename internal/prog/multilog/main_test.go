@@ -14,27 +14,25 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
-// binDir holds svbridge built once, with multilog etc. linked to it.
+// binDir holds multilog, a link to the test binary, which is the program
+// when run under that name (see testkit.Programs).
 var binDir string
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"multilog", "tai64n", "tai64nlocal", "readproctitle"},
-		func(dir string) { binDir = dir }))
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"multilog": Main}, func(dir string) { binDir = dir }))
 }
 
 func ours(name string) string { return filepath.Join(binDir, name) }
 
-// needOriginal skips when Debian's daemontools binary is absent.
+// needOriginal skips when Debian's daemontools binary is absent, and
+// returns its path.
 func needOriginal(t *testing.T, name string) string {
 	t.Helper()
-	p := "/usr/bin/" + name
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s not installed (Debian package daemontools): the oracle is needed", p)
-	}
-	return p
+	testkit.NeedDaemontools(t, name)
+	return testkit.Daemontools(name)
 }
 
 var labelRE = regexp.MustCompile(`@[0-9a-f]{24}`)
@@ -72,14 +70,15 @@ type result struct {
 }
 
 // runIn runs bin with the script in a fresh directory, stdin from a file
-// holding input, after setup(dir) prepared the directory.
-func runIn(t *testing.T, bin string, script []string, input []byte, setup func(dir string)) result {
+// holding input, after setup(t, dir) prepared the directory (a fixture
+// that cannot be made fails the test).
+func runIn(t *testing.T, bin string, script []string, input []byte, setup func(t *testing.T, dir string)) result {
 	t.Helper()
 	dir := t.TempDir()
 	work := filepath.Join(dir, "w")
-	os.Mkdir(work, 0o755)
+	must(t, os.Mkdir(work, 0o755))
 	if setup != nil {
-		setup(work)
+		setup(t, work)
 	}
 	in := filepath.Join(dir, "input")
 	if err := os.WriteFile(in, input, 0o644); err != nil {
@@ -106,7 +105,15 @@ func runIn(t *testing.T, bin string, script []string, input []byte, setup func(d
 	return result{code, labelRE.ReplaceAllString(stderr.String(), "@T"), snapshot(t, work)}
 }
 
-func compare(t *testing.T, script []string, input []byte, setup func(dir string)) {
+// must fails the test when a fixture's setup step failed.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal("setting up the fixture: ", err)
+	}
+}
+
+func compare(t *testing.T, script []string, input []byte, setup func(t *testing.T, dir string)) {
 	t.Helper()
 	orig := needOriginal(t, "multilog")
 	want := runIn(t, orig, script, input, setup)
@@ -153,7 +160,7 @@ func TestCompareWithOriginal(t *testing.T) {
 		name   string
 		script []string
 		input  []byte
-		setup  func(string)
+		setup  func(t *testing.T, dir string)
 	}{
 		{"plain", []string{"./main"}, lines(200), nil},
 		{"rotate", []string{"s4096", "n3", "./main"}, lines(2000), nil},
@@ -172,43 +179,43 @@ func TestCompareWithOriginal(t *testing.T) {
 		{"unknown-words", []string{"x", "", "hello", "T", "./a", "zz"}, lines(10), nil},
 		{"t-not-first", []string{"./a", "t"}, lines(10), nil},
 		{"processor", []string{"s4096", "n4", "!tr a-z A-Z; cat <&4; echo next >&5", "./p"}, lines(600), nil},
-		{"crashed-current", []string{"./d"}, lines(10), func(dir string) {
-			os.Mkdir(filepath.Join(dir, "d"), 0o700)
-			os.WriteFile(filepath.Join(dir, "d", "current"), []byte("half a li"), 0o644)
+		{"crashed-current", []string{"./d"}, lines(10), func(t *testing.T, dir string) {
+			must(t, os.Mkdir(filepath.Join(dir, "d"), 0o700))
+			must(t, os.WriteFile(filepath.Join(dir, "d", "current"), []byte("half a li"), 0o644))
 		}},
-		{"finished-current", []string{"./d"}, lines(10), func(dir string) {
-			os.Mkdir(filepath.Join(dir, "d"), 0o700)
-			os.WriteFile(filepath.Join(dir, "d", "current"), []byte("earlier\n"), 0o744)
-			os.Chmod(filepath.Join(dir, "d", "current"), 0o744)
+		{"finished-current", []string{"./d"}, lines(10), func(t *testing.T, dir string) {
+			must(t, os.Mkdir(filepath.Join(dir, "d"), 0o700))
+			must(t, os.WriteFile(filepath.Join(dir, "d", "current"), []byte("earlier\n"), 0o744))
+			must(t, os.Chmod(filepath.Join(dir, "d", "current"), 0o744))
 		}},
-		{"processed-left", []string{"!cat", "./d"}, lines(10), func(dir string) {
+		{"processed-left", []string{"!cat", "./d"}, lines(10), func(t *testing.T, dir string) {
 			d := filepath.Join(dir, "d")
-			os.Mkdir(d, 0o700)
-			os.WriteFile(filepath.Join(d, "current"), []byte("cur\n"), 0o644)
-			os.WriteFile(filepath.Join(d, "previous"), []byte("prev\n"), 0o744)
-			os.WriteFile(filepath.Join(d, "processed"), []byte("proc\n"), 0o744)
-			os.Chmod(filepath.Join(d, "processed"), 0o744)
+			must(t, os.Mkdir(d, 0o700))
+			must(t, os.WriteFile(filepath.Join(d, "current"), []byte("cur\n"), 0o644))
+			must(t, os.WriteFile(filepath.Join(d, "previous"), []byte("prev\n"), 0o744))
+			must(t, os.WriteFile(filepath.Join(d, "processed"), []byte("proc\n"), 0o744))
+			must(t, os.Chmod(filepath.Join(d, "processed"), 0o744))
 		}},
-		{"previous-left", []string{"!cat", "./d"}, lines(10), func(dir string) {
+		{"previous-left", []string{"!cat", "./d"}, lines(10), func(t *testing.T, dir string) {
 			d := filepath.Join(dir, "d")
-			os.Mkdir(d, 0o700)
-			os.WriteFile(filepath.Join(d, "previous"), []byte("prev\n"), 0o744)
-			os.WriteFile(filepath.Join(d, "processed"), []byte("half\n"), 0o644)
+			must(t, os.Mkdir(d, 0o700))
+			must(t, os.WriteFile(filepath.Join(d, "previous"), []byte("prev\n"), 0o744))
+			must(t, os.WriteFile(filepath.Join(d, "processed"), []byte("half\n"), 0o644))
 		}},
-		{"after-original", []string{"s4096", "n5", "./d"}, lines(100), func(dir string) {
+		{"after-original", []string{"s4096", "n5", "./d"}, lines(100), func(t *testing.T, dir string) {
 			// The original wrote this directory first (and exited cleanly).
 			cmd := exec.Command("/usr/bin/multilog", "s4096", "n5", "./d")
 			cmd.Dir = dir
 			cmd.Stdin = bytes.NewReader(lines(70))
 			if out, err := cmd.CombinedOutput(); err != nil {
-				panic(fmt.Sprint(err, string(out)))
+				t.Fatalf("setting up the fixture: the original multilog: %v\n%s", err, out)
 			}
 		}},
-		{"cannot-open-dir", []string{"./file/d"}, lines(3), func(dir string) {
-			os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+		{"cannot-open-dir", []string{"./file/d"}, lines(3), func(t *testing.T, dir string) {
+			must(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o644))
 		}},
-		{"not-a-dir", []string{"./file"}, lines(3), func(dir string) {
-			os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+		{"not-a-dir", []string{"./file"}, lines(3), func(t *testing.T, dir string) {
+			must(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o644))
 		}},
 		{"cannot-create-status", []string{"=nodir/st", "./d"}, lines(3), nil},
 	}
@@ -237,7 +244,7 @@ func TestLockedDirectory(t *testing.T) {
 	}
 	pr.Close()
 	defer func() { pw.Close(); holder.Wait() }()
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "log", "state")); return err == nil })
+	testkit.WaitFor(t, 10*time.Second, "the original's log/state", func() bool { _, err := os.Stat(filepath.Join(dir, "log", "state")); return err == nil })
 
 	ir, iw, err := os.Pipe()
 	if err != nil {
@@ -286,17 +293,6 @@ func TestMainBuffers(t *testing.T) {
 	}
 	if want := "multilog: fatal: unable to open directory " + filepath.Join(dir, "file") + ": not a directory\n"; stderr.String() != want {
 		t.Fatalf("stderr %q, want %q", stderr.String(), want)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

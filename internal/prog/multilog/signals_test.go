@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // both runs f against our multilog and, when installed, the original, so a
@@ -92,9 +94,9 @@ func TestAlarmRotates(t *testing.T) {
 		s := start(t, bin, dir, "./log")
 		log := filepath.Join(dir, "log")
 		s.write(t, "first\n")
-		waitFor(t, func() bool { return readFile(filepath.Join(log, "current")) == "first\n" })
+		testkit.WaitFor(t, 10*time.Second, "first in current", func() bool { return readFile(filepath.Join(log, "current")) == "first\n" })
 		s.cmd.Process.Signal(syscall.SIGALRM)
-		waitFor(t, func() bool { return len(finished(t, log)) == 1 })
+		testkit.WaitFor(t, 10*time.Second, "a finished file", func() bool { return len(finished(t, log)) == 1 })
 		f := finished(t, log)[0]
 		if !strings.HasSuffix(f, ".s") || readFile(f) != "first\n" {
 			t.Fatalf("finished file %s holds %q", f, readFile(f))
@@ -106,7 +108,7 @@ func TestAlarmRotates(t *testing.T) {
 		s.cmd.Process.Signal(syscall.SIGALRM)
 		settle() // let the signal be handled before the next line comes
 		s.write(t, "second\n")
-		waitFor(t, func() bool { return readFile(filepath.Join(log, "current")) == "second\n" })
+		testkit.WaitFor(t, 10*time.Second, "second in current", func() bool { return readFile(filepath.Join(log, "current")) == "second\n" })
 		if n := len(finished(t, log)); n != 1 {
 			t.Fatalf("%d finished files after rotating an empty current", n)
 		}
@@ -120,7 +122,7 @@ func TestTermFinishesLine(t *testing.T) {
 		dir := t.TempDir()
 		s := start(t, bin, dir, "./log")
 		s.write(t, "whole\nabc")
-		waitFor(t, func() bool { return s.unread(t) == 0 && readFile(filepath.Join(dir, "log", "current")) == "whole\n" })
+		testkit.WaitFor(t, 10*time.Second, "the whole line read and logged", func() bool { return s.unread(t) == 0 && readFile(filepath.Join(dir, "log", "current")) == "whole\n" })
 		settle() // let it block in read again
 		s.cmd.Process.Signal(syscall.SIGTERM)
 		settle() // let the signal be handled before the rest comes
@@ -156,7 +158,7 @@ func TestTermAtLineEnd(t *testing.T) {
 		dir := t.TempDir()
 		s := start(t, bin, dir, "t", "./log")
 		s.write(t, "x\n")
-		waitFor(t, func() bool {
+		testkit.WaitFor(t, 10*time.Second, "x read and logged", func() bool {
 			return s.unread(t) == 0 && strings.HasSuffix(readFile(filepath.Join(dir, "log", "current")), " x\n")
 		})
 		s.cmd.Process.Signal(syscall.SIGTERM)
@@ -228,7 +230,7 @@ func TestCrashRecovery(t *testing.T) {
 	s := start(t, ours("multilog"), dir, "s1000000", "n100", "./log")
 	prodDone := make(chan error, 1)
 	go func() { prodDone <- produce(s.pw, 0, total) }()
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, 10*time.Second, "100 kB logged or a rotation", func() bool {
 		fi, err := os.Stat(filepath.Join(log, "current"))
 		return err == nil && fi.Size() > 100000 || len(finished(t, log)) > 1
 	})

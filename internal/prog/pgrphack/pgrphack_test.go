@@ -10,7 +10,7 @@ import (
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 )
 
-func TestMain(m *testing.M) { os.Exit(chaintest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(chaintest.Main(m, "pgrphack", Main)) }
 
 // ids prints the child's pid, process group and session.
 var ids = []string{"/bin/sh", "-c", "read pid comm state ppid pgrp sid rest < /proc/$$/stat; echo $pid $pgrp $sid"}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 func TestUsage(t *testing.T) {
@@ -50,7 +50,7 @@ func TestTitleWindow(t *testing.T) {
 // TestCmdline runs the real binary and the original and reads
 // /proc/PID/cmdline of each.
 func TestCmdline(t *testing.T) {
-	bin := build(t)
+	bin := binary
 	progs := []string{bin}
 	if _, err := os.Stat("/usr/bin/readproctitle"); err == nil {
 		progs = append(progs, "/usr/bin/readproctitle")
@@ -86,12 +86,11 @@ func TestCmdline(t *testing.T) {
 	}
 }
 
-// binary is our readproctitle, a link to svbridge built once in TestMain.
+// binary is our readproctitle: the test binary, which is the program when run
+// under its name (see testkit.Programs).
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"readproctitle"},
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"readproctitle": Main},
 		func(dir string) { binary = filepath.Join(dir, "readproctitle") }))
 }
-
-func build(*testing.T) string { return binary }

@@ -14,7 +14,7 @@ import (
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 )
 
-func TestMain(m *testing.M) { os.Exit(chaintest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(chaintest.Main(m, "setlock", Main)) }
 
 func TestUsageAndErrors(t *testing.T) {
 	d := t.TempDir()

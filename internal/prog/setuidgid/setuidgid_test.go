@@ -11,7 +11,7 @@ import (
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 )
 
-func TestMain(m *testing.M) { os.Exit(chaintest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(chaintest.Main(m, "setuidgid", Main)) }
 
 // ids is a child printing its ids and groups as the kernel has them.
 var ids = []string{"/bin/grep", "-E", "^(Uid|Gid|Groups):", "/proc/self/status"}

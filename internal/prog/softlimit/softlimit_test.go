@@ -12,7 +12,7 @@ import (
 	"github.com/svbridge/svbridge/internal/chain/getopt"
 )
 
-func TestMain(m *testing.M) { os.Exit(chaintest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(chaintest.Main(m, "softlimit", Main)) }
 
 // limits is a child printing the limits it really got.
 var limits = []string{"/bin/cat", "/proc/self/limits"}

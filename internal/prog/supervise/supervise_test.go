@@ -2,17 +2,21 @@ package supervise
 
 import (
 	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
@@ -31,12 +35,13 @@ func TestMain(m *testing.M) {
 		func(dir string) { ours = filepath.Join(dir, "supervise") }))
 }
 
+// needDebian skips the test unless Debian's supervise and the programs bins
+// (paths in /usr/bin) are installed.
 func needDebian(t *testing.T, bins ...string) {
 	t.Helper()
-	for _, b := range append([]string{debSupervise}, bins...) {
-		if _, err := os.Stat(b); err != nil {
-			t.Skipf("daemontools binary %s not installed: %v", b, err)
-		}
+	testkit.NeedDaemontools(t, "supervise")
+	for _, b := range bins {
+		testkit.NeedDaemontools(t, filepath.Base(b))
 	}
 }
 
@@ -451,22 +456,42 @@ func TestLockAgainstDebian(t *testing.T) {
 // go-systemd (its memory per service depends on it), and of the packages
 // whose start-up cost made svc and svstat slow in the multi-call binary
 // (net, text/template, regexp): the packages link svc, svok and svstat to it.
+// It reads the built binary: the modules it was linked with (only this
+// module and golang.org/x/sys are allowed) and its symbol table (no code of
+// those packages).
 func TestLeanBinaryDeps(t *testing.T) {
-	root, err := testbin.Root()
+	info, err := buildinfo.ReadFile(ours)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "list", "-deps", "./cmd/supervise")
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if strings.HasPrefix(dep, "github.com/spf13/") || strings.HasPrefix(dep, "github.com/coreos/go-systemd") ||
-			dep == "net" || dep == "text/template" || dep == "regexp" {
-			t.Errorf("cmd/supervise depends on %s", dep)
+	for _, m := range info.Deps {
+		if m.Path != "golang.org/x/sys" {
+			t.Errorf("the lean supervise links module %s %s", m.Path, m.Version)
 		}
+	}
+	f, err := elf.Open(ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatalf("symbol table of %s: %v", ours, err)
+	}
+	linked := map[string]bool{}
+	for _, s := range syms {
+		for _, pkg := range []string{"net", "text/template", "regexp", "github.com/spf13/cobra", "github.com/coreos/go-systemd"} {
+			// Symbols are named pkg.Name, pkg.(*T).M, pkg/v22/sub.Name...
+			if strings.HasPrefix(s.Name, pkg+".") || strings.HasPrefix(s.Name, pkg+"/") && pkg != "net" {
+				linked[pkg] = true
+			}
+		}
+	}
+	for pkg := range linked {
+		t.Errorf("the lean supervise links package %s", pkg)
+	}
+	if len(syms) < 1000 || !slices.ContainsFunc(syms, func(s elf.Symbol) bool { return s.Name == "runtime.main" }) {
+		t.Fatalf("%s: %d symbols and no runtime.main: not the symbol table of a Go program", ours, len(syms))
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/tai64n"
 	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
@@ -78,11 +79,7 @@ func bothOurs() []tools { return []tools{ours(), oursLean()} }
 
 func needDebian(t *testing.T) {
 	t.Helper()
-	for _, p := range []string{"/usr/bin/svc", "/usr/bin/svok", "/usr/bin/svstat", "/usr/bin/supervise"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("Debian daemontools not installed (%s): the oracle is missing", p)
-		}
-	}
+	testkit.NeedDaemontools(t, "svc", "svok", "svstat", "supervise")
 }
 
 type result struct {

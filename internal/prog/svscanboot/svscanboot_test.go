@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // The test binary doubles as svscanboot: copied next to fake svscan and
@@ -110,9 +111,7 @@ func TestSystemdExecsSvscan(t *testing.T) {
 // (svc -dx, here on a service run by daemontools' C supervise), then runs
 // svscan DIR 2>&1 | readproctitle service errors: ... with only PATH set.
 func TestSysVPipeline(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/supervise"); err != nil {
-		t.Skip("daemontools' supervise not installed: ", err)
-	}
+	testkit.NeedDaemontools(t, "supervise")
 	tmp := t.TempDir()
 	sdir := filepath.Join(tmp, "service")
 	a := filepath.Join(sdir, "a")

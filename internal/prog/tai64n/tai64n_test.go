@@ -12,7 +12,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/tai64n"
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 var label = regexp.MustCompile(`(?m)^@[0-9a-f]{24} `)
@@ -64,10 +64,8 @@ func TestStampsEveryLine(t *testing.T) {
 // TestSameAsOriginal runs both binaries on the same input: the same bytes
 // once labels are taken out, a label at the same places.
 func TestSameAsOriginal(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/tai64n"); err != nil {
-		t.Skip("/usr/bin/tai64n (Debian daemontools) not installed: no oracle")
-	}
-	bin := build(t)
+	testkit.NeedDaemontools(t, "tai64n")
+	bin := binary
 	var in strings.Builder
 	for i := 0; i < 3000; i++ {
 		in.WriteString(strings.Repeat("x", i%300))
@@ -89,15 +87,14 @@ func TestSameAsOriginal(t *testing.T) {
 	}
 }
 
-// binary is our tai64n, a link to svbridge built once in TestMain.
+// binary is our tai64n: the test binary, which is the program when run
+// under its name (see testkit.Programs).
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"tai64n"},
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"tai64n": Main},
 		func(dir string) { binary = filepath.Join(dir, "tai64n") }))
 }
-
-func build(*testing.T) string { return binary }
 
 func TestWriteError(t *testing.T) {
 	var errb bytes.Buffer

@@ -11,7 +11,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/tai64n"
-	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 func convert(in string, loc *time.Location, chunk int) string {
@@ -47,10 +47,8 @@ func TestMainBuffers(t *testing.T) {
 // TestSameAsOriginal: on well-formed labels, in several time zones, our
 // output is byte for byte the original's.
 func TestSameAsOriginal(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/tai64nlocal"); err != nil {
-		t.Skip("/usr/bin/tai64nlocal (Debian daemontools) not installed: no oracle")
-	}
-	bin := build(t)
+	testkit.NeedDaemontools(t, "tai64nlocal")
+	bin := binary
 	var in strings.Builder
 	for _, u := range []int64{0, 1, 86399, 951782400, 1700000000, 1782000000, 2000000000, 4102444800, -86400 * 365} {
 		for _, ns := range []uint32{0, 7, 999999999} {
@@ -77,15 +75,14 @@ func TestSameAsOriginal(t *testing.T) {
 	}
 }
 
-// binary is our tai64nlocal, a link to svbridge built once in TestMain.
+// binary is our tai64nlocal: the test binary, which is the program when run
+// under its name (see testkit.Programs).
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/svbridge"}, []string{"tai64nlocal"},
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"tai64nlocal": Main},
 		func(dir string) { binary = filepath.Join(dir, "tai64nlocal") }))
 }
-
-func build(*testing.T) string { return binary }
 
 // FuzzConvert: the output does not depend on how the input is split, and
 // a line that does not start with a whole label comes out unchanged.
