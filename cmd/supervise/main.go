@@ -7,6 +7,18 @@
 //
 // Only argv[0] picks the program: "supervise svc" supervises a directory
 // named svc, as it always has.
+//
+// Why its own journald sender (bridge/journal) and not go-systemd's journal
+// package: one supervise runs per service, so what it links is paid a
+// thousand times. go-systemd's journal.Send goes through Go's net package
+// (net.UnixConn, whose package initialisation and resolver add memory and
+// start-up time, and whose writes wait on the network poller when journald's
+// socket is full), where ours is a datagram sent with MSG_DONTWAIT from a
+// plain unix socket: a stuck journald can never stall a supervise, it loses
+// an entry instead. svscan, which runs once from the multi-call svbridge
+// binary that links net anyway, uses go-systemd's daemon package for
+// sd_notify (bridge/systemd). TestLeanBinaryDeps in internal/prog/supervise
+// keeps net, cobra and go-systemd out of this binary.
 package main
 
 import (

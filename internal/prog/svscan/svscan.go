@@ -50,8 +50,9 @@ func Main(e *cli.Env) int {
 	r := reap.New()
 	defer r.Close()
 
-	// The observer takes svscan's own NOTIFY_SOCKET and WATCHDOG_*: the
-	// supervise processes must not inherit them.
+	// NOTIFY_SOCKET and WATCHDOG_* are svscan's own (the observer sends
+	// through them): the supervise processes, and so the services, get an
+	// environment without them.
 	obs := systemd.NewScanObserver(dir)
 	exe, _ := os.Executable()
 	env := slices.DeleteFunc(slices.Clone(e.Environment()), func(kv string) bool {
