@@ -144,7 +144,7 @@ func TestUnitNamesPrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"\nExecStart=/usr/bin/svscan /etc/service\n", "\nType=notify\n", "\nKillMode=mixed\n", "\nRestart=always\n"} {
+	for _, want := range []string{"\nExecStart=/usr/bin/svscanboot /etc/service\n", "\nType=notify\n", "\nKillMode=mixed\n", "\nRestart=always\n"} {
 		if !bytes.Contains(unit, []byte(want)) {
 			t.Errorf("svscan.service lacks %q", strings.TrimSpace(want))
 		}

@@ -76,7 +76,7 @@ func TestWaitCommandExitCodes(t *testing.T) {
 		t.Errorf("unsupervised: %d %q", code, errs)
 	}
 	d := cSupervised(t)
-	if code, _, errs := bridgeRun("", "wait", "-u", "-t", "0.3", d); code != 99 || errs != "svbridge wait: fatal: timed out after 0.3 seconds\n" {
+	if code, _, errs := bridgeRun("", "wait", "-u", "-t", "0.3", d); code != 99 || errs != "svbridge wait: fatal: timed out after 0.3 seconds waiting for "+d+" to be up\n" {
 		t.Errorf("timeout: %d %q", code, errs)
 	}
 	if out, err := exec.Command("/usr/bin/svc", "-u", d).CombinedOutput(); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,23 @@ const (
 	waitExitTimeout       = 99  // the deadline passed (as s6-svwait)
 	waitExitNotSupervised = 102 // a dir has no supervise running (as s6-svc)
 )
+
+// condName says what a Cond waits for, in the timeout message.
+var condName = map[svinfo.Cond]string{svinfo.CondUp: "up", svinfo.CondReady: "ready", svinfo.CondDown: "down"}
+
+// waitingFor names the directories of a timeout message: "a", "a and b",
+// "one of a, b".
+func waitingFor(dirs []string, anyOf bool) string {
+	switch {
+	case len(dirs) == 1:
+		return dirs[0]
+	case anyOf:
+		return "one of " + strings.Join(dirs, ", ")
+	case len(dirs) == 2:
+		return dirs[0] + " and " + dirs[1]
+	}
+	return strings.Join(dirs[:len(dirs)-1], ", ") + " and " + dirs[len(dirs)-1]
+}
 
 func newWaitCommand(e *cli.Env) *cobra.Command {
 	var up, ready, down, anyOf bool
@@ -51,7 +69,8 @@ Exit codes: 0 reached, 99 timed out, 102 a DIR is not supervised,
 			case err == nil:
 				exitCode = cli.ExitOK
 			case errors.Is(err, svinfo.ErrTimeout):
-				cli.Message(e.Stderr, "svbridge wait", "fatal", "timed out after ", seconds, " seconds")
+				cli.Message(e.Stderr, "svbridge wait", "fatal", "timed out after ", seconds, " seconds waiting for ",
+					waitingFor(dirs, anyOf), " to be ", condName[cond])
 				exitCode = waitExitTimeout
 			case errors.As(err, &ns):
 				cli.Message(e.Stderr, "svbridge wait", "fatal", "not supervised: ", ns.Dir, ": ", ns.Why)

@@ -3,7 +3,8 @@
 # no container: lintian on each .deb (no error or warning left that is not
 # overridden with a reason in packaging/lintian-overrides), rpm -qp checks of
 # each .rpm (file list, modes, scripts, dependencies), an rpm install into a
-# scratch root, and systemd-analyze verify of the unit.
+# scratch root, systemd-analyze verify of the units, and the packaged
+# binary's --version against the .deb's Version.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -47,6 +48,24 @@ for deb in $debs; do
 	check "$b: Conflicts/Replaces/Provides daemontools" sh -c "dpkg-deb -f '$deb' Conflicts | grep -q 'daemontools-run' && dpkg-deb -f '$deb' Replaces | grep -q 'daemontools,' && dpkg-deb -f '$deb' Provides | grep -q daemontools"
 	check "$b: svc svok svstat link to the lean supervise, multilog to svbridge" sh -c "for p in svc svok svstat; do [ \"\$(readlink '$x'/usr/bin/\$p)\" = supervise ] || exit 1; done; [ \"\$(readlink '$x/usr/bin/multilog')\" = svbridge ]"
 	check "$b: changelog.gz and copyright" test -s "$x/usr/share/doc/svbridge/changelog.gz" -a -s "$x/usr/share/doc/svbridge/copyright"
+	check "$b: svscan.service and svbridge-ready@.service (0644)" sh -c "[ \"\$(stat -c %a '$x/usr/lib/systemd/system/svscan.service')\" = 644 ] && [ \"\$(stat -c %a '$x/usr/lib/systemd/system/svbridge-ready@.service')\" = 644 ]"
+	[ "$arch" = "$(dpkg --print-architecture)" ] || continue
+	# the packaged binary runs here: its version is the package's
+	debver=$(dpkg-deb -f "$deb" Version)
+	binver=$("$x/usr/bin/svbridge" --version 2>&1)
+	check "$b: svbridge --version ($binver) is the package's Version ($debver)" test "$binver" = "$debver" -a "$("$x/usr/bin/svbridge" version 2>&1)" = "$debver"
+	# the template unit as packaged, with the packaged binary: a copy of both
+	# units whose /usr/bin/ points into the extracted package (verify checks
+	# that ExecStart is executable and that svscan.service exists)
+	u=$tmp/units-$arch
+	mkdir -p "$u"
+	for f in svscan.service svbridge-ready@.service; do
+		sed "s|/usr/bin/|$x/usr/bin/|" "$x/usr/lib/systemd/system/$f" >"$u/$f"
+	done
+	out=$(cd "$u" && systemd-analyze verify --man=no svbridge-ready@db.service 2>&1)
+	rc=$?
+	check "systemd-analyze verify svbridge-ready@db.service: no error or warning" test "$rc" -eq 0 -a -z "$out"
+	[ -z "$out" ] || echo "$out" | sed 's/^/     /'
 done
 
 for rpm in $rpms; do
@@ -68,7 +87,8 @@ for rpm in $rpms; do
 	scripts=$(rpm -qp --scripts "$rpm" 2>/dev/null)
 	check "$b: modes (binaries 0755 root, unit 0644, dirs 0755)" has_lines "$modes" \
 		'-rwxr-xr-x root:root /usr/bin/svbridge' '-rwxr-xr-x root:root /usr/bin/supervise' \
-		'-rw-r--r-- root:root /usr/lib/systemd/system/svscan.service' 'drwxr-xr-x root:root /etc/service'
+		'-rw-r--r-- root:root /usr/lib/systemd/system/svscan.service' '-rw-r--r-- root:root /usr/lib/systemd/system/svbridge-ready@.service' \
+		'drwxr-xr-x root:root /etc/service'
 	check "$b: 13 program links to svbridge, svc svok svstat to supervise, update-service to ../bin/svbridge" \
 		test "$(echo "$links" | grep -c ' svbridge$')" = 13 -a "$(echo "$links" | grep -cx '/usr/bin/sv\(c\|ok\|stat\) supervise')" = 3 -a -n "$(echo "$links" | grep -x '/usr/sbin/update-service ../bin/svbridge')"
 	check "$b: %post enables on install (\$1 = 1) only" has_lines "$(section "$scripts" postinstall preuninstall)" 'if [ "$1" -eq 1 ] && command -v systemctl >/dev/null 2>&1; then'
