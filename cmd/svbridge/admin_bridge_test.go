@@ -87,6 +87,59 @@ func TestWaitCommandExitCodes(t *testing.T) {
 	}
 }
 
+// TestWaitPending: with -p a DIR without a supervise yet is waited for
+// (until the timeout), and the wait ends once its supervise has started and
+// the condition holds.
+func TestWaitPending(t *testing.T) {
+	if code, _, errs := bridgeRun("", "wait", "-p", "-u", "-t", "0.3", t.TempDir()+"/none"); code != 99 ||
+		!strings.HasPrefix(errs, "svbridge wait: fatal: timed out after 0.3 seconds waiting for ") {
+		t.Errorf("-p on a dir never supervised: %d %q", code, errs)
+	}
+	if _, err := os.Stat("/usr/bin/supervise"); err != nil {
+		t.Skip("daemontools' supervise not installed")
+	}
+	d := filepath.Join(t.TempDir(), "svc")
+	os.Mkdir(d, 0755)
+	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
+	type result struct {
+		code int
+		errs string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, _, errs := bridgeRun("", "wait", "-p", "-u", "-t", "20", d)
+		done <- result{code, errs}
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("wait -p returned before any supervise ran: %d %q", r.code, r.errs)
+	case <-time.After(500 * time.Millisecond):
+	}
+	cmd := exec.Command("/usr/bin/supervise", d)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		exec.Command("/usr/bin/svc", "-dx", d).Run()
+		ch := make(chan struct{})
+		go func() { cmd.Wait(); close(ch) }()
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+	}()
+	select {
+	case r := <-done:
+		if r.code != 0 {
+			t.Errorf("wait -p -u once supervise runs the service: %d %q", r.code, r.errs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("wait -p did not return within 20 s of supervise starting")
+	}
+}
+
 func TestStatusCommandJSON(t *testing.T) {
 	d := cSupervised(t)
 	code, out, errs := bridgeRun("", "status", "--json", d)
