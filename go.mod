@@ -3,6 +3,7 @@ module github.com/svbridge/svbridge
 go 1.26.8
 
 require (
+	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/sys v0.50.0
 )

@@ -79,6 +79,12 @@ func TestEveryProgramIsPackaged(t *testing.T) {
 			if !strings.Contains(string(cfg), "dst: /usr/bin/supervise\n") {
 				t.Errorf("nfpm.yaml does not install /usr/bin/supervise")
 			}
+		case "svscan", "svscanboot":
+			// the root of the tree, the program that speaks to systemd
+			// (go-systemd): from svbridge
+			if links["/usr/bin/"+n] != "svbridge" {
+				t.Errorf("nfpm.yaml: no link /usr/bin/%s -> svbridge", n)
+			}
 		case "update-service":
 			if links["/usr/sbin/update-service"] != "../bin/svbridge" {
 				t.Errorf("nfpm.yaml: /usr/sbin/update-service -> %q", links["/usr/sbin/update-service"])
@@ -141,7 +147,7 @@ func TestUnitNamesPrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"\nExecStart=/usr/bin/svscan /etc/service\n", "\nType=notify\n", "\nKillMode=process\n", "\nRestart=always\n",
+	for _, want := range []string{"\nExecStart=/usr/bin/svscanboot /etc/service\n", "\nType=notify\n", "\nKillMode=process\n", "\nRestart=always\n",
 		"\nEnvironment=SVBRIDGE_INPROCESS=1\n"} {
 		if !bytes.Contains(unit, []byte(want)) {
 			t.Errorf("svscan.service lacks %q", strings.TrimSpace(want))

@@ -48,6 +48,17 @@ func (c Cond) holds(i *Info) bool {
 // without inotify). It fails with a *NotSupervisedError as soon as a dir has
 // no supervise, and with ErrTimeout.
 func Wait(dirs []string, cond Cond, any bool, timeout time.Duration) error {
+	return wait(dirs, cond, any, timeout, false)
+}
+
+// WaitPending is Wait for dirs whose supervise may not run yet (svscan
+// starts one at its next scan, within 5 seconds): until the timeout, a dir
+// without a supervise is one whose cond does not hold yet, not an error.
+func WaitPending(dirs []string, cond Cond, any bool, timeout time.Duration) error {
+	return wait(dirs, cond, any, timeout, true)
+}
+
+func wait(dirs []string, cond Cond, any bool, timeout time.Duration, pending bool) error {
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
@@ -74,6 +85,9 @@ func Wait(dirs []string, cond Cond, any bool, timeout time.Duration) error {
 		now := time.Now()
 		for _, d := range dirs {
 			info := Read(d, now)
+			if !info.Supervised && pending {
+				continue // not yet: watched again at the next turn
+			}
 			if !info.Supervised {
 				why := info.Error
 				if why == "" {

@@ -2,16 +2,22 @@
 // service: sd_notify (READY=1 after the first scan, a STATUS= line that
 // follows the tree, WATCHDOG=1 only while svscan's loop turns, STOPPING=1,
 // RELOADING=1) and journald stdout streams for services without a log/.
+//
+// The sd_notify client and the watchdog interval are go-systemd's
+// (github.com/coreos/go-systemd/v22/daemon): svscan runs from the multi-call
+// svbridge binary, which links net anyway. The lean per-service supervise
+// binary does not link this package (see package supervise/cmd/supervise).
 package systemd
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/bridge/journal"
@@ -28,9 +34,9 @@ const (
 
 // Scan is the ScanObserver of an svscan run by systemd.
 type Scan struct {
-	dir    string
-	n      *notifier // nil without NOTIFY_SOCKET
-	stderr io.Writer
+	dir       string
+	notifying bool // NOTIFY_SOCKET is set
+	stderr    io.Writer
 
 	watchdog    time.Duration // WATCHDOG_USEC; 0 = no watchdog
 	aliveWindow time.Duration // how old the last Alive may be for WATCHDOG=1
@@ -59,14 +65,11 @@ type Scan struct {
 
 // NewScanObserver returns the ScanObserver for an svscan of scanDir, or nil
 // when svscan does not run under systemd (neither NOTIFY_SOCKET nor
-// INVOCATION_ID set). It takes NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID
-// out of the environment, so the supervise processes and services svscan
-// starts do not inherit them.
+// INVOCATION_ID set). NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID stay in
+// svscan's own environment, where go-systemd's daemon package reads them at
+// each send; svscan gives its children an environment without them.
 func NewScanObserver(scanDir string) supervise.ScanObserver {
-	s := newScan(scanDir, os.Getenv, os.Stderr)
-	for _, k := range []string{"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"} {
-		os.Unsetenv(k)
-	}
+	s := newScan(scanDir, os.Stderr)
 	if s == nil {
 		return nil
 	}
@@ -74,9 +77,8 @@ func NewScanObserver(scanDir string) supervise.ScanObserver {
 	return s
 }
 
-func newScan(scanDir string, getenv func(string) string, stderr io.Writer) *Scan {
-	sock := getenv("NOTIFY_SOCKET")
-	if sock == "" && getenv("INVOCATION_ID") == "" {
+func newScan(scanDir string, stderr io.Writer) *Scan {
+	if os.Getenv("NOTIFY_SOCKET") == "" && os.Getenv("INVOCATION_ID") == "" {
 		return nil
 	}
 	abs, err := filepath.Abs(scanDir)
@@ -85,23 +87,15 @@ func newScan(scanDir string, getenv func(string) string, stderr io.Writer) *Scan
 	}
 	s := &Scan{dir: abs, stderr: stderr, aliveWindow: aliveWindow, ifd: -1, watches: map[string]bool{},
 		quit: make(chan struct{}), done: make(chan struct{})}
-	if sock != "" {
-		if n, err := newNotifier(sock); err == nil {
-			s.n = n
-		} else {
-			s.warn("unable to use NOTIFY_SOCKET " + sock + ": " + err.Error())
-		}
-	}
-	if us, err := strconv.ParseInt(getenv("WATCHDOG_USEC"), 10, 64); err == nil && us > 0 {
-		pid := getenv("WATCHDOG_PID")
-		if pid == "" || pid == strconv.Itoa(os.Getpid()) {
-			s.watchdog = time.Duration(us) * time.Microsecond
-		}
+	s.notifying = os.Getenv("NOTIFY_SOCKET") != ""
+	// WATCHDOG_USEC, if WATCHDOG_PID is unset or ours.
+	if d, err := daemon.SdWatchdogEnabled(false); err == nil && d > 0 {
+		s.watchdog = d
 	}
 	if fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK); err == nil {
 		s.ifd = fd
 	}
-	if journal.Available(journal.SocketPath) && getenv("SVBRIDGE_JOURNAL") != "off" {
+	if journal.Available(journal.SocketPath) && os.Getenv("SVBRIDGE_JOURNAL") != "off" {
 		if c, err := journal.NewConn(journal.SocketPath, false); err == nil {
 			s.journal = c
 		}
@@ -119,10 +113,14 @@ func (s *Scan) warn(msg string) {
 
 // notify sends msg, and says once on stderr if systemd cannot be reached.
 func (s *Scan) notify(msg string) {
-	if s.n == nil {
+	if !s.notifying {
 		return
 	}
-	if err := s.n.send(msg); err != nil {
+	sent, err := daemon.SdNotify(false, msg)
+	if err == nil && !sent {
+		err = errNoSocket // NOTIFY_SOCKET was taken out of the environment
+	}
+	if err != nil {
 		if !s.warned {
 			s.warned = true
 			s.warn("unable to notify systemd: " + err.Error())
@@ -152,6 +150,9 @@ func (s *Scan) ScanDone(services []string) {
 	}
 	s.sendStatusLocked(sum, false)
 }
+
+// errNoSocket: NOTIFY_SOCKET disappeared from the environment.
+var errNoSocket = errors.New("NOTIFY_SOCKET is no longer set")
 
 // readyWait bounds how long ScanDone waits, before READY=1, for the
 // supervise processes just spawned to answer.
@@ -247,9 +248,6 @@ func (s *Scan) Close() {
 	<-s.done
 	if s.ifd >= 0 {
 		unix.Close(s.ifd)
-	}
-	if s.n != nil {
-		s.n.close()
 	}
 	if s.journal != nil {
 		s.journal.Close()

@@ -87,10 +87,23 @@ func (f *fakeSystemd) waitFor(t *testing.T, what string, ok func(string) bool) s
 	return ""
 }
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+// env puts m in the process environment for the test (go-systemd's daemon
+// package reads NOTIFY_SOCKET and WATCHDOG_* there); the other variables
+// newScan looks at are unset.
+func env(t *testing.T, m map[string]string) {
+	t.Helper()
+	for _, k := range []string{"NOTIFY_SOCKET", "INVOCATION_ID", "WATCHDOG_USEC", "WATCHDOG_PID"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	for k, v := range m {
+		t.Setenv(k, v)
+	}
+}
 
 func TestNotUnderSystemd(t *testing.T) {
-	if s := newScan(t.TempDir(), env(nil), nil); s != nil {
+	env(t, nil)
+	if s := newScan(t.TempDir(), nil); s != nil {
 		t.Fatal("ScanObserver without NOTIFY_SOCKET/INVOCATION_ID")
 	}
 	t.Setenv("NOTIFY_SOCKET", "")
@@ -105,7 +118,8 @@ func TestNotUnderSystemd(t *testing.T) {
 func TestReadyReloadStopping(t *testing.T) {
 	sd := newFakeSystemd(t)
 	dir := t.TempDir()
-	s := newScan(dir, env(map[string]string{"NOTIFY_SOCKET": sd.path}), nil)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
+	s := newScan(dir, nil)
 	defer s.Close()
 	s.Alive()
 	time.Sleep(50 * time.Millisecond)
@@ -138,13 +152,15 @@ func TestReadyReloadStopping(t *testing.T) {
 // stops once the loop stops calling it.
 func TestWatchdogOnlyWhileAlive(t *testing.T) {
 	sd := newFakeSystemd(t)
-	s := newScan(t.TempDir(), env(map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000",
-		"WATCHDOG_PID": "1"}), nil)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000",
+		"WATCHDOG_PID": "1"})
+	s := newScan(t.TempDir(), nil)
 	if s.watchdog != 0 {
 		t.Fatal("watchdog enabled for another pid")
 	}
 	s.Close()
-	s = newScan(t.TempDir(), env(map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000"}), nil)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000"})
+	s = newScan(t.TempDir(), nil)
 	defer s.Close()
 	s.mu.Lock()
 	s.aliveWindow = 300 * time.Millisecond
@@ -236,7 +252,8 @@ func TestStatusFollowsTree(t *testing.T) {
 		}
 	}
 	sd := newFakeSystemd(t)
-	s := newScan(root, env(map[string]string{"NOTIFY_SOCKET": sd.path}), nil)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
+	s := newScan(root, nil)
 	defer s.Close()
 	s.ScanDone([]string{"a", "b"})
 	sd.waitFor(t, "READY with 2 up", func(m string) bool { return m == "READY=1\nSTATUS=2 services: 2 up, 0 down" })
@@ -267,7 +284,8 @@ func TestReadyWaitsForSupervise(t *testing.T) {
 	os.Mkdir(d, 0755)
 	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
 	sd := newFakeSystemd(t)
-	s := newScan(root, env(map[string]string{"NOTIFY_SOCKET": sd.path}), nil)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
+	s := newScan(root, nil)
 	defer s.Close()
 	cmd := exec.Command("/usr/bin/supervise", d)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

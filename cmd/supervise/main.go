@@ -1,7 +1,9 @@
 // Command supervise is the lean binary: the same engine as "svbridge
 // supervise", without cobra or go-systemd, to keep the memory of one process
 // per service low. Run under the name of another daemontools program (the
-// packages link every daemontools name here), it is that program instead:
+// packages link every daemontools name here but svscan and svscanboot, the
+// root of the tree, which speak to systemd through go-systemd from the
+// multi-call svbridge), it is that program instead:
 // scripts call svc, svok and svstat in loops and run scripts exec the chain
 // loaders at every start, and this binary starts faster than the multi-call
 // svbridge, which links cobra and the systemd bridge. It is also small
@@ -13,6 +15,18 @@
 //
 // Only argv[0] picks the program: "supervise svc" supervises a directory
 // named svc, as it always has.
+//
+// Why its own journald sender (bridge/journal) and not go-systemd's journal
+// package: one supervise runs per service, so what it links is paid a
+// thousand times. go-systemd's journal.Send goes through Go's net package
+// (net.UnixConn, whose package initialisation and resolver add memory and
+// start-up time, and whose writes wait on the network poller when journald's
+// socket is full), where ours is a datagram sent with MSG_DONTWAIT from a
+// plain unix socket: a stuck journald can never stall a supervise, it loses
+// an entry instead. svscan, which runs once from the multi-call svbridge
+// binary that links net anyway, uses go-systemd's daemon package for
+// sd_notify (bridge/systemd). TestLeanBinaryDeps in internal/prog/supervise
+// keeps net, cobra and go-systemd out of this binary.
 package main
 
 import (
@@ -33,8 +47,6 @@ import (
 	"github.com/svbridge/svbridge/internal/prog/supervise"
 	"github.com/svbridge/svbridge/internal/prog/svc"
 	"github.com/svbridge/svbridge/internal/prog/svok"
-	"github.com/svbridge/svbridge/internal/prog/svscan"
-	"github.com/svbridge/svbridge/internal/prog/svscanboot"
 	"github.com/svbridge/svbridge/internal/prog/svstat"
 	"github.com/svbridge/svbridge/internal/prog/tai64n"
 	"github.com/svbridge/svbridge/internal/prog/tai64nlocal"
@@ -47,8 +59,6 @@ var clients = map[string]cli.Main{
 	"svc":           svc.Main,
 	"svok":          svok.Main,
 	"svstat":        svstat.Main,
-	"svscanboot":    svscanboot.Main,
-	"svscan":        svscan.Main,
 	"readproctitle": readproctitle.Main,
 	"multilog":      multilog.Main,
 	"tai64n":        tai64n.Main,

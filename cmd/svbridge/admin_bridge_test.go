@@ -58,7 +58,7 @@ func TestWaitCommandExitCodes(t *testing.T) {
 		t.Errorf("unsupervised: %d %q", code, errs)
 	}
 	d := cSupervised(t)
-	if code, _, errs := bridgeRun("", "wait", "-u", "-t", "0.3", d); code != 99 || errs != "svbridge wait: fatal: timed out after 0.3 seconds\n" {
+	if code, _, errs := bridgeRun("", "wait", "-u", "-t", "0.3", d); code != 99 || errs != "svbridge wait: fatal: timed out after 0.3 seconds waiting for "+d+" to be up\n" {
 		t.Errorf("timeout: %d %q", code, errs)
 	}
 	if out, err := exec.Command("/usr/bin/svc", "-u", d).CombinedOutput(); err != nil {
@@ -66,6 +66,43 @@ func TestWaitCommandExitCodes(t *testing.T) {
 	}
 	if code, _, errs := bridgeRun("", "wait", "-r", "-t", "10", d); code != 0 {
 		t.Errorf("wait -r after svc -u (C supervise: up counts as ready): %d %q", code, errs)
+	}
+}
+
+// TestWaitPending: with -p a DIR without a supervise yet is waited for
+// (until the timeout), and the wait ends once its supervise has started and
+// the condition holds.
+func TestWaitPending(t *testing.T) {
+	if code, _, errs := bridgeRun("", "wait", "-p", "-u", "-t", "0.3", t.TempDir()+"/none"); code != 99 ||
+		!strings.HasPrefix(errs, "svbridge wait: fatal: timed out after 0.3 seconds waiting for ") {
+		t.Errorf("-p on a dir never supervised: %d %q", code, errs)
+	}
+	testkit.NeedDaemontools(t, "supervise", "svc")
+	d := filepath.Join(t.TempDir(), "svc")
+	os.Mkdir(d, 0755)
+	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
+	type result struct {
+		code int
+		errs string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, _, errs := bridgeRun("", "wait", "-p", "-u", "-t", "20", d)
+		done <- result{code, errs}
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("wait -p returned before any supervise ran: %d %q", r.code, r.errs)
+	case <-time.After(500 * time.Millisecond):
+	}
+	testkit.DaemontoolsSupervise(t, d)
+	select {
+	case r := <-done:
+		if r.code != 0 {
+			t.Errorf("wait -p -u once supervise runs the service: %d %q", r.code, r.errs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("wait -p did not return within 20 s of supervise starting")
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -52,25 +53,9 @@ func runDemo(e *cli.Env, dir string, runFor time.Duration) (int, error) {
 	if err := example.Install(dir); err != nil {
 		return cli.ExitTemp, fmt.Errorf("unable to write the example tree: %w", err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return cli.ExitTemp, err
-	}
 	bin := filepath.Join(dir, ".bin") // a dot name: svscan skips it
-	if err := os.MkdirAll(bin, 0755); err != nil {
-		return cli.ExitTemp, err
-	}
-	names := make([]string, 0, len(programs))
-	for n := range programs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		link := filepath.Join(bin, n)
-		os.Remove(link)
-		if err := os.Symlink(exe, link); err != nil {
-			return cli.ExitTemp, err
-		}
+	if err := installBin(bin); err != nil {
+		return cli.ExitTemp, fmt.Errorf("unable to put the programs in %s: %w", bin, err)
 	}
 	env := append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
 
@@ -82,16 +67,24 @@ func runDemo(e *cli.Env, dir string, runFor time.Duration) (int, error) {
 	if err := started(svscan.Start()); err != nil {
 		return cli.ExitTemp, fmt.Errorf("unable to start svscan: %w", err)
 	}
-	fmt.Fprintf(e.Stdout, `svbridge demo: svscan (pid %d) supervises %s
-  services: %s
-  try, in another shell:
-    export PATH=%s:$PATH
-    svstat %s/*
-    svc -u %s/crashy          # start the normally-down crashing service
-    svc -d %s/clock           # stop the clock; svc -u to start it again
-    tai64nlocal < %s/clock/log/main/current
+	fmt.Fprintf(e.Stdout, `svbridge demo: svscan (pid %[1]d) supervises %[2]s
+  services: %[4]s
+  try, in another shell (the programs in %[3]s stay there after the demo):
+    export PATH=%[3]s:$PATH
+    svbridge status -a %[2]s
+    svstat %[2]s/*
+    svc -u %[2]s/crashy          # start the normally-down crashing service
+    svc -d %[2]s/clock           # stop the clock; svc -u to start it again
+    tai64nlocal < %[2]s/clock/log/main/current
+  add a service: make it under a dot name (svscan skips those), then rename it:
+    mkdir %[2]s/.hello
+    printf '#!/bin/sh\nexec 2>&1\nwhile :; do echo hello; sleep 2; done\n' > %[2]s/.hello/run
+    chmod +x %[2]s/.hello/run
+    touch %[2]s/.hello/killpg    # svc -d and the demo's stop end the sleep too
+    mv %[2]s/.hello %[2]s/hello  # svscan starts it within 5 s (kill -HUP %[1]d: now)
+    svbridge status %[2]s/hello
   Ctrl-C stops svscan (services first, then their loggers).
-`, svscan.Process.Pid, dir, strings.Join(example.Services(), " "), bin, dir, dir, dir, dir)
+`, svscan.Process.Pid, dir, bin, strings.Join(example.Services(), " "))
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -132,4 +125,69 @@ func runDemo(e *cli.Env, dir string, runFor time.Duration) (int, error) {
 	}
 	fmt.Fprintln(e.Stdout, "svbridge demo: stopped")
 	return cli.ExitOK, nil
+}
+
+// installBin puts a copy of the running binary in bin, as bin/svbridge, and
+// links every program name to it. A copy, not a link to os.Executable: under
+// "go run" that is a temporary build that goes away with the demo, and the
+// links must keep working afterwards and in any shell. The copy is written
+// under a temporary name and renamed into place, so a demo started from
+// bin/svbridge itself, or a shell running the old copy, is never disturbed.
+func installBin(bin string) error {
+	if err := os.MkdirAll(bin, 0755); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(bin, "svbridge")
+	if a, err := os.Stat(exe); err != nil {
+		return err
+	} else if b, err := os.Stat(dst); err == nil && os.SameFile(a, b) {
+		// started from the demo's own copy: keep it
+	} else if err := copyFile(exe, dst); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(programs))
+	for n := range programs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		link := filepath.Join(bin, n)
+		os.Remove(link)
+		if err := os.Symlink("svbridge", link); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyFile copies src to dst (mode 0755) through a temporary file in dst's
+// directory; nothing is left behind on error.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(filepath.Dir(dst), ".svbridge-*")
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(out.Name(), 0755)
+	}
+	if err == nil {
+		err = os.Rename(out.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(out.Name())
+	}
+	return err
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/spf13/cobra"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/version"
 )
 
 // umbrella runs the cobra command tree. It is built only here, on the path
@@ -26,9 +28,11 @@ func newRoot(e *cli.Env) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "svbridge",
 		Short:         "daemontools-compatible process supervision that coexists with systemd",
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(e.Stdin)
 	root.SetOut(e.Stdout)
 	root.SetErr(e.Stderr)
@@ -39,7 +43,7 @@ func newRoot(e *cli.Env) *cobra.Command {
 	sort.Strings(names)
 	for _, n := range names {
 		p := programs[n]
-		root.AddCommand(&cobra.Command{
+		c := &cobra.Command{
 			Use:                p.usage,
 			Short:              p.short,
 			DisableFlagParsing: true,
@@ -50,9 +54,21 @@ func newRoot(e *cli.Env) *cobra.Command {
 				exitCode = p.main(&sub)
 				return nil
 			},
-		})
+		}
+		// "svbridge help PROGRAM": the program's own options and exit
+		// codes, not cobra's flags (the program has no --help).
+		c.SetHelpFunc(programHelpFunc(n, p))
+		root.AddCommand(c)
 	}
 	root.AddGroup(&cobra.Group{ID: "programs", Title: "daemontools programs (also run as symlinks named after them):"})
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "print the version of svbridge (the packages' version)",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, args []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), version.String())
+		},
+	})
 	for _, add := range adminCommands {
 		root.AddCommand(add(e))
 	}

@@ -1,6 +1,9 @@
 // Package example holds the example service tree that "svbridge demo" runs:
 // a logged clock, a log-less service that signals readiness, a normally-down
-// crashing service and a run script built from chain loaders.
+// crashing service and a run script built from chain loaders. Every service
+// has a killpg file: its run script leads a process group, and supervise
+// signals the whole group, so a stop ends the script's children (the
+// sleeps of its loop) with it.
 package example
 
 import (

@@ -6,7 +6,9 @@
 # enables and starts svscan.service; services come up; svc/svstat work; the
 # journal shows the transitions; systemctl stop takes services down before
 # their loggers; an upgrade to NEW keeps every pid; remove stops services then
-# loggers; purge leaves no unit behind. With DEBIAN_DEBS_DIR (holding Debian's
+# loggers; purge leaves no unit behind; the unit's svscanboot becomes svscan;
+# a native unit ordered after svbridge-ready@NAME starts only once NAME is
+# ready, and fails when NAME is not ready in time. With DEBIAN_DEBS_DIR (holding Debian's
 # daemontools and daemontools-run .debs) a second container checks the
 # takeover of a running Debian installation.
 # Needs root. Prints "N passed, N failed" and exits non-zero on failure.
@@ -177,6 +179,54 @@ check "apt-get install NEW" c apt-get install -y "$NEW" >"$SDH_STATE_DIR/reinsta
 check "  hello (its supervise link into /var/lib/supervise was left dangling) and plain up" until_ok 15 up /etc/service/hello /etc/service/hello/log /etc/service/plain /etc/service/plain/log
 check "  hello's state dirs are made again 0700" sh_in '[ "$(stat -c %a /var/lib/supervise/hello /var/lib/supervise/hello.log)" = "$(printf "700\n700")" ]'
 sh_in 'stat -c "%a %n" /var/lib/supervise /var/lib/supervise/*' | while read -r l; do note "$l"; done
+echo "-- one entry point: the unit starts svscanboot, which becomes svscan"
+check "svscan.service's ExecStart is svscanboot /etc/service" sh_in 'systemctl show -P ExecStart svscan.service | grep -q "path=/usr/bin/svscanboot ; argv\[\]=/usr/bin/svscanboot /etc/service "'
+check "  its main process is svscan (argv and systemctl status)" sh_in 'p=$(systemctl show -P MainPID svscan) && [ "$(tr "\0" " " </proc/$p/cmdline)" = "svscan /etc/service " ] && systemctl status svscan --no-pager | grep -q "Main PID: $p (svscan)"'
+
+echo "-- svbridge-ready@: a native unit waits for a daemontools service"
+# slow: ready 3 s after it starts (notification-fd); it notes the time it
+# said so. never: up, never ready. after-slow and after-never: native units
+# that need them and note when they start.
+ready_fixtures='
+set -e
+mkdir -p /etc/sv/slow /etc/sv/never
+echo 3 >/etc/sv/slow/notification-fd
+cat >/etc/sv/slow/run <<X
+#!/bin/sh
+sleep 3
+date +%s.%N >/run/slow-ready
+echo >&3
+exec sleep 100000
+X
+printf "#!/bin/sh\nexec sleep 100000\n" >/etc/sv/never/run
+chmod +x /etc/sv/slow/run /etc/sv/never/run
+for n in slow never; do
+cat >/etc/systemd/system/after-$n.service <<X
+[Unit]
+Requires=svbridge-ready@$n.service
+After=svbridge-ready@$n.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c "date +%%s.%%N >/run/after-$n-started"
+X
+done
+mkdir -p /etc/systemd/system/svbridge-ready@never.service.d
+printf "[Service]\nEnvironment=SVBRIDGE_READY_TIMEOUT=2\n" >/etc/systemd/system/svbridge-ready@never.service.d/timeout.conf
+systemctl daemon-reload
+'
+check "fixtures: slow, never, after-slow.service, after-never.service" sh_in "$ready_fixtures"
+check "systemd-analyze verify svbridge-ready@slow.service (installed)" c systemd-analyze verify --man=no svbridge-ready@slow.service
+check "update-service --add slow and never (svscan starts them at its next scan)" sh_in 'update-service --add /etc/sv/slow >/dev/null && update-service --add /etc/sv/never >/dev/null'
+check "  slow is not ready yet" sh_in '! test -e /run/slow-ready'
+check "systemctl start after-slow.service: waits for slow's supervise, then READY, then succeeds" c systemctl start after-slow.service
+check "  svbridge-ready@slow.service is active" c systemctl is-active --quiet svbridge-ready@slow.service
+check "  after-slow started after slow said READY" sh_in 'r=$(cat /run/slow-ready) && s=$(cat /run/after-slow-started) && awk -v r="$r" -v s="$s" "BEGIN { exit !(s >= r) }"'
+note "slow ready at $(c cat /run/slow-ready 2>/dev/null), after-slow started at $(c cat /run/after-slow-started 2>/dev/null)"
+check "systemctl start after-never.service fails (never is not ready within 2 s)" sh_in '! systemctl start after-never.service 2>/dev/null'
+check "  after-never did not start" sh_in '! test -e /run/after-never-started && ! systemctl is-active --quiet after-never.service'
+check "  svbridge-ready@never.service failed, exit 99" sh_in 'systemctl is-failed --quiet svbridge-ready@never.service && [ "$(systemctl show -P ExecMainStatus svbridge-ready@never.service)" = 99 ]'
+check "  its journal says why" until_ok 5 sh_in 'journalctl -u svbridge-ready@never.service --no-pager -o cat | grep -qF "svbridge wait: fatal: timed out after 2 seconds waiting for /etc/service/never to be ready"'
 halt main
 
 if [ -n "$debian" ]; then

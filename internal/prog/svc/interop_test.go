@@ -252,6 +252,8 @@ func TestBadInputsMatchDebian(t *testing.T) {
 		{"svc", "-u", "-Z", "d"},
 		{"svc", "-:", "d"},
 		{"svc", "--", "-u", "d"},
+		{"svc", "--help"},
+		{"svc", "-u", "--help", "d"},
 		{"svc"},
 		{"svok", "d"},
 		{"svok", "d", "nonexistent"},

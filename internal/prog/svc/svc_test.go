@@ -28,6 +28,8 @@ func TestParse(t *testing.T) {
 		{args: []string{"svc", "a", "-u"}, dirs: []string{"a", "-u"}},
 		{args: []string{"svc", "-u", "--", "-d"}, cmds: "u", dirs: []string{"-d"}},
 		{args: []string{"svc", "--"}, dirs: []string{}},
+		{args: []string{"svc", "--help"}, dirs: []string{}},
+		{args: []string{"svc", "-u", "--x", "-d", "a"}, cmds: "u", dirs: []string{"-d", "a"}},
 		{args: []string{"svc", "-", "-u"}, dirs: []string{"-", "-u"}},
 		{args: []string{"svc", "-u", ""}, cmds: "u", dirs: []string{""}},
 		{args: []string{"svc", "-uZd", "a"}, bad: 'Z'},
@@ -73,7 +75,7 @@ func TestMainWarningsExitZero(t *testing.T) {
 }
 
 // FuzzParse checks Parse against the getopt rules: options only before the
-// first operand, "--" ends them, every letter known, each command once in
+// first operand, an argument starting with "--" ends them, every letter known, each command once in
 // the order first given.
 func FuzzParse(f *testing.F) {
 	f.Add("-u\x00dir")
@@ -81,6 +83,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("-uZ\x00a")
 	f.Add("a\x00-u")
 	f.Add("-\x00--")
+	f.Add("--help\x00-u")
 	f.Fuzz(func(t *testing.T, joined string) {
 		args := append([]string{"svc"}, strings.Split(joined, "\x00")...)
 		cmds, dirs, bad, ok := Parse(args)
@@ -88,7 +91,7 @@ func FuzzParse(f *testing.F) {
 		i, seen := 1, []byte{}
 		for ; i < len(args); i++ {
 			a := args[i]
-			if a == "--" {
+			if strings.HasPrefix(a, "--") {
 				i++
 				break
 			}

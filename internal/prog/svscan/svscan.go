@@ -62,7 +62,7 @@ func Main(e *cli.Env) int {
 	// NOTIFY_SOCKET), the unit's cgroup is svscan's tree: the orderly stop
 	// ends what is left in it (the unit's KillMode=process leaves the tree
 	// running when svscan dies, and no longer kills it on stop). Read
-	// before the observer takes NOTIFY_SOCKET out of the environment.
+	// before the observer is made.
 	notify, invocation := false, false
 	for _, kv := range e.Environment() {
 		notify = notify || strings.HasPrefix(kv, "NOTIFY_SOCKET=") && len(kv) > len("NOTIFY_SOCKET=")
@@ -70,8 +70,9 @@ func Main(e *cli.Env) int {
 	}
 	ownCgroup := notify && invocation
 
-	// The observer takes svscan's own NOTIFY_SOCKET and WATCHDOG_*: the
-	// supervise processes must not inherit them.
+	// NOTIFY_SOCKET and WATCHDOG_* are svscan's own (the observer sends
+	// through them): the supervise processes, and so the services, get an
+	// environment without them.
 	obs := systemd.NewScanObserver(path)
 	exe, _ := os.Executable()
 	env := slices.DeleteFunc(slices.Clone(e.Environment()), func(kv string) bool {
