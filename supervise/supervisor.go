@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -63,8 +64,9 @@ type Supervisor struct {
 	lock, control, controlW, ok *os.File
 
 	notify     *notifySocket
-	readyPipe  *os.File // read end of the notification-fd pipe of the current run
-	killpg     bool     // the current run was started as a group leader
+	runPid     atomic.Int64 // the machine's run pid, for the notify socket's reader
+	readyPipe  *os.File     // read end of the notification-fd pipe of the current run
+	killpg     bool         // the current run was started as a group leader
 	warnedNfd  bool
 	warnedJSON bool
 }
@@ -191,9 +193,9 @@ func (s *Supervisor) Run() {
 	if s.notify != nil {
 		go s.notify.serve()
 	}
-	s.apply(s.m.Step(Input{Kind: InBoot, Now: time.Now()}))
+	s.apply(s.step(Input{Kind: InBoot, Now: time.Now()}))
 	for _, c := range s.initial {
-		s.apply(s.m.Step(Input{Kind: InControl, Byte: c, Now: time.Now()}))
+		s.apply(s.step(Input{Kind: InControl, Byte: c, Now: time.Now()}))
 	}
 	for !s.m.Done() {
 		in := <-s.in
@@ -206,7 +208,7 @@ func (s *Supervisor) Run() {
 		if in.Now.IsZero() {
 			in.Now = time.Now()
 		}
-		s.apply(s.m.Step(in))
+		s.apply(s.step(in))
 	}
 	for i := range s.timers {
 		s.stopTimer(TimerKind(i))
@@ -214,6 +216,13 @@ func (s *Supervisor) Run() {
 	s.announce()
 	close(s.quit)
 	s.closeFiles()
+}
+
+// step feeds the machine and publishes its run pid for the notify socket.
+func (s *Supervisor) step(in Input) []Action {
+	acts := s.m.Step(in)
+	s.runPid.Store(int64(s.m.RunPid()))
+	return acts
 }
 
 // post hands an input to the loop, or drops it once the loop is gone.
@@ -304,7 +313,7 @@ func (s *Supervisor) apply(acts []Action) {
 		}
 		if next != nil {
 			next.Now = time.Now()
-			queue = append(append([]Action(nil), s.m.Step(*next)...), queue...)
+			queue = append(append([]Action(nil), s.step(*next)...), queue...)
 		}
 	}
 }
