@@ -69,6 +69,10 @@ type Supervisor struct {
 	killpg     bool         // the current run was started as a group leader
 	warnedNfd  bool
 	warnedJSON bool
+
+	dirKey  [2]uint64 // device and inode of the service directory at New
+	suspect bool      // a status write found no directory: check it
+	gone    bool      // the directory is gone: no more ./run, exit when it ends
 }
 
 // SetupError is a fatal error of New, with daemontools' wording; the
@@ -109,6 +113,10 @@ func New(cfg Config) (*Supervisor, error) {
 		s.service = filepath.Base(filepath.Dir(s.absDir)) + "/" + svdir.Log
 	}
 
+	var dst syscall.Stat_t
+	if err := syscall.Stat(s.dir, &dst); err == nil {
+		s.dirKey = [2]uint64{uint64(dst.Dev), dst.Ino}
+	}
 	normallyUp := true
 	if _, err := os.Stat(s.path(svdir.Down)); err == nil {
 		normallyUp = false
@@ -208,6 +216,9 @@ func (s *Supervisor) Run() {
 		if in.Now.IsZero() {
 			in.Now = time.Now()
 		}
+		if in.Kind == InRunExited || in.Kind == InTimer || s.suspect {
+			s.checkGone(in.Now)
+		}
 		s.apply(s.step(in))
 	}
 	for i := range s.timers {
@@ -216,6 +227,34 @@ func (s *Supervisor) Run() {
 	s.announce()
 	close(s.quit)
 	s.closeFiles()
+}
+
+// checkGone notices a service directory that has been removed, or renamed
+// out of reach (its files can no longer be written where they were): it
+// says so once and acts as svc -x, so ./run is not started again and
+// supervise exits once the running process (and ./finish) has ended.
+func (s *Supervisor) checkGone(now time.Time) {
+	s.suspect = false
+	if s.gone || !s.dirGone() {
+		return
+	}
+	s.gone = true
+	cli.Warn(s.log, s.prog, s.name, " is gone: not restarting ", s.name, "/run, exiting when it is down")
+	s.apply(s.step(Input{Kind: InControl, Byte: 'x', Now: now}))
+}
+
+// dirGone reports whether the service directory no longer is where it
+// was: no such path, another directory there, or one with no links left.
+func (s *Supervisor) dirGone() bool {
+	var st syscall.Stat_t
+	err := syscall.Stat(s.dir, &st)
+	if err == syscall.ENOENT || err == syscall.ENOTDIR {
+		return true
+	}
+	if err != nil {
+		return false // EACCES, ENOMEM, ...: not proof of anything
+	}
+	return st.Nlink == 0 || s.dirKey != [2]uint64{} && s.dirKey != [2]uint64{uint64(st.Dev), st.Ino}
 }
 
 // step feeds the machine and publishes its run pid for the notify socket.
@@ -347,7 +386,14 @@ func (s *Supervisor) stopTimer(t TimerKind) {
 // announce writes supervise/status (daemontools' 18 bytes, with its
 // warnings on failure) and supervise/status.json.
 func (s *Supervisor) announce() {
+	if s.gone {
+		return // nowhere to write; said once by checkGone
+	}
 	if err := status.Write(s.dir, s.m.Status18()); err != nil {
+		if errors.Is(err, syscall.ENOENT) && s.dirGone() {
+			s.suspect = true
+			return // checkGone says it, once, before the next event
+		}
 		var pe *os.PathError
 		var le *os.LinkError
 		switch {
