@@ -264,6 +264,15 @@ func (s *Supervisor) step(in Input) []Action {
 	return acts
 }
 
+// Control delivers svc command bytes to the supervisor as if written to
+// supervise/control, without the FIFO (svscan's all-in-one mode). After
+// Run has returned it does nothing.
+func (s *Supervisor) Control(cmds []byte) {
+	for _, c := range cmds {
+		s.post(Input{Kind: InControl, Byte: c})
+	}
+}
+
 // post hands an input to the loop, or drops it once the loop is gone.
 func (s *Supervisor) post(in Input) {
 	select {

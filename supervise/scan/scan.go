@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,6 +37,9 @@ const (
 	DefaultSettle      = 40 * time.Millisecond  // quiet time before starting a freshly made dir
 	DefaultLogGrace    = 10 * time.Second       // how long a stopping logger may take to drain
 	DefaultMaxServices = 1000                   // daemontools' SERVICES
+	DefaultStopLimit   = 10 * time.Second       // longest orderly stop before what is left is killed
+	forceGrace         = 3 * time.Second        // all-in-one: after the kill, how long before svscan returns anyway
+	unreachableAfter   = time.Second            // FIFO failures this long make svscan signal a supervise itself
 	retryControl       = 100 * time.Millisecond // retry period of svc commands while stopping
 	youngPending       = time.Second            // a periodic scan leaves younger new dirs to the settle logic
 )
@@ -64,6 +69,7 @@ type Config struct {
 	Interval    time.Duration // rescan period
 	Settle      time.Duration // quiet time before starting a dir noticed while it is being filled
 	LogGrace    time.Duration // after "x" to a stopping logger, how long before "dx"
+	StopLimit   time.Duration // after SIGTERM, how long before every supervise left (and its children) is killed
 	MaxServices int
 }
 
@@ -117,6 +123,10 @@ type Scanner struct {
 	stopping bool
 	lastScan time.Time
 	lastID   int // in-process supervisors get ids -1, -2, ... in place of pids
+	inproc   map[int]*supervise.Supervisor
+
+	stopAt   time.Time // SIGTERM arrived
+	forcedAt time.Time // StopLimit passed: what was left has been killed
 }
 
 // New returns a Scanner for cfg.
@@ -129,6 +139,9 @@ func New(cfg Config) *Scanner {
 	}
 	if cfg.LogGrace <= 0 {
 		cfg.LogGrace = DefaultLogGrace
+	}
+	if cfg.StopLimit <= 0 {
+		cfg.StopLimit = DefaultStopLimit
 	}
 	if cfg.MaxServices <= 0 {
 		cfg.MaxServices = DefaultMaxServices
@@ -160,6 +173,7 @@ func New(cfg Config) *Scanner {
 		prog:    prog,
 		exits:   make(chan exited, 64),
 		pending: make(map[string]*pending),
+		inproc:  make(map[int]*supervise.Supervisor),
 		scanWd:  -1,
 	}
 }
@@ -189,8 +203,9 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			s.cfg.Observer.Alive()
 		}
 		if s.stopping {
-			s.stopStep(time.Now())
-			if s.running() == 0 {
+			now := time.Now()
+			s.stopStep(now)
+			if s.running() == 0 || !s.forcedAt.IsZero() && now.Sub(s.forcedAt) >= forceGrace {
 				s.closeAll()
 				return cli.ExitOK
 			}
@@ -206,6 +221,7 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			case syscall.SIGTERM:
 				if !s.stopping {
 					s.stopping = true
+					s.stopAt = time.Now()
 					if s.cfg.Observer != nil {
 						s.cfg.Observer.Stopping()
 					}
@@ -251,6 +267,11 @@ func (s *Scanner) armWake(wake *time.Timer, now time.Time) {
 		}
 	}
 	if s.stopping {
+		if s.forcedAt.IsZero() {
+			consider(s.stopAt.Add(s.cfg.StopLimit))
+		} else {
+			consider(s.forcedAt.Add(forceGrace))
+		}
 		for _, e := range s.entries {
 			switch {
 			case e.pid != 0 && !e.downSent:
@@ -578,6 +599,7 @@ func (s *Scanner) spawn(wd, operand string, files [3]*os.File) (int, error) {
 
 // exited handles the end of a supervise process.
 func (s *Scanner) exited(pid int) {
+	delete(s.inproc, pid)
 	for _, e := range s.entries {
 		switch pid {
 		case e.pid:
@@ -664,12 +686,17 @@ func (s *Scanner) unread(e *entry) int {
 // once a service's supervise has exited, the scanner's write end of the
 // pipe is closed and its logger's supervise gets "x", so the logger reads
 // up to end of file, exits, and is not restarted; a logger that has not
-// finished after LogGrace gets "dx".
+// finished after LogGrace gets "dx". A supervise that its FIFO cannot
+// reach is signalled directly; StopLimit after SIGTERM, whatever is left
+// is killed.
 func (s *Scanner) stopStep(now time.Time) {
+	if s.forcedAt.IsZero() && now.Sub(s.stopAt) >= s.cfg.StopLimit {
+		s.force(now)
+	}
 	for _, e := range s.entries {
 		if e.pid != 0 {
 			if !e.downSent {
-				e.downSent = s.control(e, e.name, "dx", now)
+				e.downSent = s.control(e, e.pid, e.name, "dx", now)
 			}
 			continue
 		}
@@ -681,20 +708,48 @@ func (s *Scanner) stopStep(now time.Time) {
 		log := filepath.Join(e.name, svdir.Log)
 		switch {
 		case !e.exitSent:
-			if s.control(e, log, "x", now) {
+			if s.control(e, e.logPid, log, "x", now) {
 				e.exitSent, e.exitAt = true, now
 			}
 		case !e.killSent && now.Sub(e.exitAt) >= s.cfg.LogGrace:
-			e.killSent = s.control(e, log, "dx", now)
+			e.killSent = s.control(e, e.logPid, log, "dx", now)
 		}
 	}
 }
 
-// control sends cmds to the supervise of dir (relative to the scan dir).
-// A supervise that has only just started may not have opened its FIFO
-// yet: failures are retried by the caller and reported once, after a
-// second.
-func (s *Scanner) control(e *entry, dir, cmds string, now time.Time) bool {
+// force ends what is left after StopLimit: in all-in-one mode, each
+// supervisor kills its service and exits; otherwise each supervise
+// process and its children get SIGKILL.
+func (s *Scanner) force(now time.Time) {
+	s.forcedAt = now
+	n := s.running()
+	if n == 0 {
+		return
+	}
+	s.warn("stop took longer than ", s.cfg.StopLimit.String(), ": killing ", strconv.Itoa(n), " supervise left")
+	for _, e := range s.entries {
+		for _, pid := range []int{e.pid, e.logPid} {
+			if sup := s.inproc[pid]; sup != nil {
+				sup.Control([]byte("dxk"))
+			} else if pid > 0 {
+				killTree(pid, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
+// control sends cmds to the supervise of dir (relative to the scan dir),
+// whose pid is pid. In all-in-one mode it needs no FIFO. A supervise that
+// has only just started may not have opened its FIFO yet: failures are
+// retried by the caller and reported once, after a second; then, as the
+// FIFO cannot reach it (directory gone, no descriptors left), its children
+// and then the supervise itself get SIGTERM, and the command counts as
+// delivered.
+func (s *Scanner) control(e *entry, pid int, dir, cmds string, now time.Time) bool {
+	if sup := s.inproc[pid]; sup != nil {
+		sup.Control([]byte(cmds))
+		return true
+	}
 	err := svctl.Control(s.path(dir), []byte(cmds))
 	if err == nil {
 		e.failSince = time.Time{}
@@ -702,15 +757,56 @@ func (s *Scanner) control(e *entry, dir, cmds string, now time.Time) bool {
 	}
 	if e.failSince.IsZero() {
 		e.failSince = now
-	} else if !e.failWarned && now.Sub(e.failSince) >= time.Second {
-		e.failWarned = true
-		var ce *svctl.Error
-		if errors.As(err, &ce) {
-			err = ce.Err
+	} else if now.Sub(e.failSince) >= unreachableAfter {
+		if !e.failWarned {
+			e.failWarned = true
+			var ce *svctl.Error
+			if errors.As(err, &ce) {
+				err = ce.Err
+			}
+			s.warn("unable to control ", dir, ": ", err)
 		}
-		s.warn("unable to control ", dir, ": ", err)
+		if s.stopping && pid > 0 {
+			e.failSince = time.Time{}
+			killTree(pid, syscall.SIGTERM)
+			return true
+		}
 	}
 	return false
+}
+
+// killTree sends sig to the children of pid (to the process group of a
+// child that leads one), with SIGCONT after SIGTERM, then to pid itself.
+// The children are found in /proc/PID/task/*/children.
+func killTree(pid int, sig syscall.Signal) {
+	for _, c := range children(pid) {
+		if pg, err := syscall.Getpgid(c); err == nil && pg == c {
+			syscall.Kill(-c, sig)
+		}
+		syscall.Kill(c, sig)
+		if sig == syscall.SIGTERM {
+			syscall.Kill(c, syscall.SIGCONT)
+		}
+	}
+	syscall.Kill(pid, sig)
+}
+
+// children lists the child processes of pid.
+func children(pid int) []int {
+	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	var kids []int
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil && c > 0 {
+				kids = append(kids, c)
+			}
+		}
+	}
+	return kids
 }
 
 // spawnInProcess runs the supervise engine on wd/operand in this process.
@@ -738,6 +834,7 @@ func (s *Scanner) spawnInProcess(wd, operand string, files [3]*os.File) (int, er
 	}
 	s.lastID--
 	id := s.lastID
+	s.inproc[id] = sup
 	go func() {
 		sup.Run()
 		s.exits <- exited{id}
