@@ -417,6 +417,10 @@ func (s *Supervisor) announce() {
 	snap := s.m.Snapshot()
 	snap.Supervisor = os.Getpid()
 	if err := state.Write(s.dir, &snap); err != nil && !s.warnedJSON {
+		if errors.Is(err, syscall.ENOENT) && s.dirGone() {
+			s.suspect = true
+			return
+		}
 		s.warnedJSON = true
 		cli.Warn(s.log, s.prog, "unable to write ", s.name, "/", state.File, ": ", err)
 	}

@@ -143,3 +143,113 @@ func TestNotifySpoofRefused(t *testing.T) {
 		}
 	})
 }
+
+// descendants lists every process below pid.
+func descendants(pid int) []int {
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
+		for _, tk := range tasks {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", p, tk.Name()))
+			for _, f := range strings.Fields(string(b)) {
+				var c int
+				fmt.Sscan(f, &c)
+				if c > 0 {
+					out = append(out, c)
+					queue = append(queue, c)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func openFds(pid int) int {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	return len(ents)
+}
+
+// removeDir removes a service directory, again while its supervise writes
+// into it (rm -rf then fails), as an admin would.
+func removeDir(t *testing.T, dir string) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "removing "+dir, func() bool { return os.RemoveAll(dir) == nil })
+}
+
+// TestChurn: 300 service dirs are created and removed under svscan, each
+// once its service has started. Afterwards no supervise of a removed dir
+// is left, the output stays within a few lines per dir, and SIGTERM ends
+// svscan, with services whose dirs were removed while they ran, within
+// StopLimit and a little more.
+func TestChurn(t *testing.T) {
+	const dirs, batch = 300, 20
+	forEachOurMode(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		os.Mkdir(sv, 0755)
+		p := startSvscan(t, sv, v.env...)
+		for b := 0; b < dirs; b += batch {
+			var names []string
+			for i := b; i < b+batch; i++ {
+				name := fmt.Sprintf("m%d", i)
+				service(t, filepath.Join(tmp, "new", name), "echo "+name+" up; exec sleep 0.2", "")
+				if err := os.Rename(filepath.Join(tmp, "new", name), filepath.Join(sv, name)); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, name)
+			}
+			for _, name := range names {
+				waitFor(t, 20*time.Second, name+" started", func() bool { return servicePid(filepath.Join(sv, name)) != 0 })
+				removeDir(t, filepath.Join(sv, name))
+			}
+		}
+		waitFor(t, 30*time.Second, "every supervise of a removed dir gone", func() bool {
+			return len(descendants(p.cmd.Process.Pid)) == 0
+		})
+		if n := openFds(p.cmd.Process.Pid); n > 40 {
+			t.Errorf("svscan holds %d descriptors with no service left", n)
+		}
+		out := p.output()
+		if n := strings.Count(out, "\n"); n > 4*dirs {
+			t.Errorf("%d lines of output for %d dirs", n, dirs)
+		}
+		// Ours in daemontools' form; the rest is the services' own (a shell
+		// started in a directory being removed may complain).
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			ours := strings.HasPrefix(l, "supervise:") || strings.HasPrefix(l, "svscan:")
+			if ours && !strings.HasPrefix(l, "supervise: warning: ") && !strings.HasPrefix(l, "svscan: warning: ") ||
+				strings.Contains(l, "panic") {
+				t.Errorf("unexpected line %q", l)
+			}
+		}
+
+		// Services still running when their dirs go: SIGTERM ends them.
+		for i := 0; i < batch; i++ {
+			dir := filepath.Join(sv, fmt.Sprintf("h%d", i))
+			service(t, dir, helper(t, "hang"), "")
+		}
+		p.signal(syscall.SIGHUP)
+		var pids []int
+		for i := 0; i < batch; i++ {
+			dir := filepath.Join(sv, fmt.Sprintf("h%d", i))
+			waitFor(t, 20*time.Second, dir+" started", func() bool { return servicePid(dir) != 0 })
+			pids = append(pids, servicePid(dir))
+			removeDir(t, dir)
+		}
+		pids = append(pids, descendants(p.cmd.Process.Pid)...)
+		start := time.Now()
+		p.signal(syscall.SIGTERM)
+		if code := p.wait(20 * time.Second); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+		t.Logf("stopped in %v", time.Since(start))
+		for _, pid := range pids {
+			if alive(pid) {
+				t.Errorf("pid %d still running after svscan exited", pid)
+			}
+		}
+	})
+}
