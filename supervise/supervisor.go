@@ -69,6 +69,8 @@ type Supervisor struct {
 	killpg     bool         // the current run was started as a group leader
 	warnedNfd  bool
 	warnedJSON bool
+	warnedFds  bool // out of descriptors for ./run: said once until a start succeeds
+	statusFds  bool // out of descriptors for supervise/status: said once until a write succeeds
 
 	dirKey  [2]uint64 // device and inode of the service directory at New
 	suspect bool      // a status write found no directory: check it
@@ -403,6 +405,12 @@ func (s *Supervisor) announce() {
 			s.suspect = true
 			return // checkGone says it, once, before the next event
 		}
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			if s.statusFds {
+				return
+			}
+			s.statusFds = true
+		}
 		var pe *os.PathError
 		var le *os.LinkError
 		switch {
@@ -413,6 +421,8 @@ func (s *Supervisor) announce() {
 		default:
 			cli.Warn(s.log, s.prog, "unable to write ", s.name, "/supervise/status.new: ", err)
 		}
+	} else {
+		s.statusFds = false
 	}
 	snap := s.m.Snapshot()
 	snap.Supervisor = os.Getpid()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/supervise/state"
+	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
 // forEachOurMode runs f with our supervise processes and all-in-one.
@@ -249,6 +250,103 @@ func TestChurn(t *testing.T) {
 		for _, pid := range pids {
 			if alive(pid) {
 				t.Errorf("pid %d still running after svscan exited", pid)
+			}
+		}
+	})
+}
+
+// TestDescriptorLimit: all-in-one with 400 services under a hard limit of
+// 1024 descriptors. Those that cannot be started are reported once per
+// scan; every started one stays controllable (svc -t restarts it and its
+// status shows the new pid) and SIGTERM ends them all.
+func TestDescriptorLimit(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/prlimit"); err != nil {
+		t.Skip("no prlimit")
+	}
+	const services = 400
+	tmp := t.TempDir()
+	sv := filepath.Join(tmp, "sv")
+	for i := 0; i < services; i++ {
+		service(t, filepath.Join(sv, fmt.Sprintf("s%d", i)), "exec sleep 1000", "")
+	}
+	p := startSvscanUnder(t, []string{"/usr/bin/prlimit", "--nofile=1024:1024"}, sv,
+		"SVBRIDGE_INPROCESS=1", "SVBRIDGE_SCAN_INTERVAL=1s")
+	// Three scans: the first starts what fits, the next two retry.
+	waitFor(t, 30*time.Second, "three scans", func() bool {
+		return strings.Count(p.output(), "svscan: warning: unable to start supervise ") >= 3
+	})
+	started := map[string]int{}
+	for i := 0; i < services; i++ {
+		name := fmt.Sprintf("s%d", i)
+		if pid := servicePid(filepath.Join(sv, name)); pid != 0 {
+			started[name] = pid
+		}
+	}
+	if len(started) < 100 || len(started) == services {
+		t.Fatalf("%d services started of %d under 1024 descriptors", len(started), services)
+	}
+	out := p.output()
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if !strings.HasPrefix(l, "svscan: warning: unable to start supervise s") ||
+			!strings.HasSuffix(l, fmt.Sprintf(" and %d more: process cannot open more files", services-len(started)-1)) {
+			t.Errorf("unexpected line %q", l)
+		}
+	}
+	if n := strings.Count(out, "\n"); n > 10 {
+		t.Errorf("%d lines in a few scans", n)
+	}
+	for name := range started {
+		if err := svctl.Control(filepath.Join(sv, name), []byte("t")); err != nil {
+			t.Fatalf("svc -t %s: %v", name, err)
+		}
+	}
+	for name, pid := range started {
+		dir := filepath.Join(sv, name)
+		waitFor(t, 30*time.Second, name+" restarted", func() bool {
+			n := servicePid(dir)
+			return n != 0 && n != pid
+		})
+	}
+	pids := descendants(p.cmd.Process.Pid)
+	start := time.Now()
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(20 * time.Second); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+	t.Logf("%d services started; stopped in %v", len(started), time.Since(start))
+	for _, pid := range pids {
+		if alive(pid) {
+			t.Errorf("pid %d still running after svscan exited", pid)
+		}
+	}
+	if strings.Contains(p.output(), "panic") {
+		t.Errorf("output:\n%s", p.output())
+	}
+}
+
+// TestNofileRaised: svscan runs with its soft descriptor limit raised to
+// (Go's runtime: one below) the hard limit, and the services get the limit
+// svscan inherited, in both modes.
+func TestNofileRaised(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/prlimit"); err != nil {
+		t.Skip("no prlimit")
+	}
+	forEachOurMode(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		lim := filepath.Join(tmp, "limits")
+		service(t, filepath.Join(sv, "a"), "grep 'open files' /proc/self/limits > "+lim+".new; mv "+lim+".new "+lim+"; exec sleep 1000", "")
+		p := startSvscanUnder(t, []string{"/usr/bin/prlimit", "--nofile=256:2048"}, sv, v.env...)
+		waitFor(t, 10*time.Second, "the service's limits", func() bool { return fileHas(lim, "open files") })
+		if b, _ := os.ReadFile(lim); len(strings.Fields(string(b))) < 5 || strings.Fields(string(b))[3] != "256" {
+			t.Errorf("service limits: %q, want the inherited soft limit 256", b)
+		}
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/limits", p.cmd.Process.Pid))
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "Max open files") {
+				if f := strings.Fields(l); len(f) < 5 || f[3] != "2047" && f[3] != "2048" {
+					t.Errorf("svscan: %q", l)
+				}
 			}
 		}
 	})

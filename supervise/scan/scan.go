@@ -40,6 +40,8 @@ const (
 	DefaultStopLimit   = 10 * time.Second       // longest orderly stop before what is left is killed
 	forceGrace         = 3 * time.Second        // all-in-one: after the kill, how long before svscan returns anyway
 	unreachableAfter   = time.Second            // FIFO failures this long make svscan signal a supervise itself
+	fdsPerSupervisor   = 8                      // all-in-one: descriptors one supervisor may need (files, notify socket, a spawn's pipes)
+	fdReserve          = 64                     // all-in-one: descriptors kept free for running services and svscan
 	retryControl       = 100 * time.Millisecond // retry period of svc commands while stopping
 	youngPending       = time.Second            // a periodic scan leaves younger new dirs to the settle logic
 )
@@ -125,6 +127,7 @@ type Scanner struct {
 	lastID   int // in-process supervisors get ids -1, -2, ... in place of pids
 	inproc   map[int]*supervise.Supervisor
 
+	noFds    []string  // supervise not started for want of descriptors since the last scan
 	stopAt   time.Time // SIGTERM arrived
 	forcedAt time.Time // StopLimit passed: what was left has been killed
 }
@@ -344,7 +347,22 @@ func (s *Scanner) scan() {
 		}
 	}
 	s.sweep()
+	s.reportNoFds()
 	s.scanDone()
+}
+
+// reportNoFds says once per scan which supervise could not be started for
+// want of descriptors (they are tried again at the next scan).
+func (s *Scanner) reportNoFds() {
+	if len(s.noFds) == 0 {
+		return
+	}
+	more := ""
+	if n := len(s.noFds) - 1; n > 0 {
+		more = " and " + strconv.Itoa(n) + " more"
+	}
+	s.warn("unable to start supervise ", s.noFds[0], more, ": ", syscall.EMFILE)
+	s.noFds = s.noFds[:0]
 }
 
 // lookupName finds the entry whose directory is called name now.
@@ -567,6 +585,12 @@ func (s *Scanner) startLog(e *entry) {
 // startFailed reports a supervise that could not start. In-process, the
 // engine's setup error is printed as the supervise program would print it.
 func (s *Scanner) startFailed(name string, err error) {
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		if !slices.Contains(s.noFds, name) {
+			s.noFds = append(s.noFds, name)
+		}
+		return
+	}
 	var se *supervise.SetupError
 	if errors.As(err, &se) {
 		cli.Message(s.cfg.Warn, "supervise", "fatal", se.Error())
@@ -775,6 +799,25 @@ func (s *Scanner) control(e *entry, pid int, dir, cmds string, now time.Time) bo
 	return false
 }
 
+// fdRoom returns how many more descriptors this process may open (0 when
+// it cannot even count them).
+func fdRoom() int {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil {
+		return 0
+	}
+	f, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return 0
+	}
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	if lim.Cur > 1<<30 {
+		return 1 << 30
+	}
+	return max(int(lim.Cur)-len(names), 0)
+}
+
 // killTree sends sig to the children of pid (to the process group of a
 // child that leads one), with SIGCONT after SIGTERM, then to pid itself.
 // The children are found in /proc/PID/task/*/children.
@@ -813,6 +856,11 @@ func children(pid int) []int {
 // Its setup (lock, FIFOs, first status) is done before it returns, as a
 // supervise process would do it before anything else.
 func (s *Scanner) spawnInProcess(wd, operand string, files [3]*os.File) (int, error) {
+	if fdRoom() < fdsPerSupervisor+fdReserve {
+		// Leave the running services their descriptors: status writes,
+		// restarts, svscan's own stop.
+		return 0, syscall.EMFILE
+	}
 	dir := filepath.Join(wd, operand)
 	name := operand
 	if operand == svdir.Log {
