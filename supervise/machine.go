@@ -31,6 +31,7 @@ const (
 	InReady                              // the daemon said it is ready (Pid 0: any run)
 	InStatusText                         // STATUS=Text
 	InStopping                           // STOPPING=1
+	InCheckDir                           // the driver is asked to check its directory; Step ignores it
 )
 
 // TimerKind names the machine's timers. Timers exist only while something

@@ -218,8 +218,11 @@ func (s *Supervisor) Run() {
 		if in.Now.IsZero() {
 			in.Now = time.Now()
 		}
-		if in.Kind == InRunExited || in.Kind == InTimer || s.suspect {
+		if in.Kind == InRunExited || in.Kind == InTimer || in.Kind == InCheckDir || s.suspect {
 			s.checkGone(in.Now)
+		}
+		if in.Kind == InCheckDir {
+			continue
 		}
 		s.apply(s.step(in))
 	}
@@ -274,6 +277,11 @@ func (s *Supervisor) Control(cmds []byte) {
 		s.post(Input{Kind: InControl, Byte: c})
 	}
 }
+
+// CheckDir asks the supervisor to check that its directory is still
+// there (svscan's all-in-one mode, when a scan no longer finds it), so an
+// idle supervisor of a removed directory ends too.
+func (s *Supervisor) CheckDir() { s.post(Input{Kind: InCheckDir}) }
 
 // post hands an input to the loop, or drops it once the loop is gone.
 func (s *Supervisor) post(in Input) {

@@ -346,6 +346,18 @@ func (s *Scanner) scan() {
 			s.start(name)
 		}
 	}
+	for _, e := range s.entries {
+		if !e.active {
+			// Gone from the scan dir: an all-in-one supervisor checks
+			// whether its files are still reachable (a supervise process
+			// finds out when its service exits).
+			for _, pid := range []int{e.pid, e.logPid} {
+				if sup := s.inproc[pid]; sup != nil {
+					sup.CheckDir()
+				}
+			}
+		}
+	}
 	s.sweep()
 	s.reportNoFds()
 	s.scanDone()
