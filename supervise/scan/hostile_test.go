@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/supervise/scan"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
@@ -378,4 +379,35 @@ func TestGoneIdleInProcess(t *testing.T) {
 	if n := strings.Count(p.output(), "\n"); n != 1 {
 		t.Errorf("output:\n%s", p.output())
 	}
+}
+
+// TestStopLimit: a service that ignores SIGTERM does not keep svscan from
+// ending: DefaultStopLimit after SIGTERM, what is left is killed, with one
+// warning.
+func TestStopLimit(t *testing.T) {
+	forEachOurMode(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		dir := filepath.Join(sv, "stubborn")
+		service(t, dir, "trap '' TERM; exec sleep 1000", "")
+		p := startSvscan(t, sv, v.env...)
+		waitFor(t, 10*time.Second, "service up", func() bool { return servicePid(dir) != 0 })
+		pids := descendants(p.cmd.Process.Pid)
+		start := time.Now()
+		p.signal(syscall.SIGTERM)
+		if code := p.wait(scan.DefaultStopLimit + 10*time.Second); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+		if d := time.Since(start); d < scan.DefaultStopLimit {
+			t.Errorf("stopped after %v: the service was not given %v", d, scan.DefaultStopLimit)
+		}
+		for _, pid := range pids {
+			if alive(pid) {
+				t.Errorf("pid %d still running after svscan exited", pid)
+			}
+		}
+		if want := "svscan: warning: stop took longer than 10s: killing 1 supervise left\n"; p.output() != want {
+			t.Errorf("output %q, want %q", p.output(), want)
+		}
+	})
 }
