@@ -47,6 +47,15 @@ type notifySocket struct {
 	ready        bool // READY=1 posted in this second
 	stopping     bool // STOPPING=1 posted in this second
 	warnedReject time.Time
+	refused      refusal // the last sender refused, so a spray costs no /proc read each
+}
+
+// refusal remembers one refused sender uid for one main process, for a
+// second.
+type refusal struct {
+	pid   int
+	uid   uint32
+	until time.Time
 }
 
 func newNotifySocket(s *Supervisor) (*notifySocket, error) {
@@ -107,7 +116,7 @@ func (n *notifySocket) serve() {
 		}
 		cred := credentials(oob[:oobn])
 		now := time.Now()
-		if !n.allowed(cred) {
+		if !n.allowed(cred, now) {
 			n.refuse(cred, now)
 			continue
 		}
@@ -143,7 +152,7 @@ func credentials(oob []byte) *syscall.Ucred {
 
 // allowed says whether a sender may act for the service: root, or the
 // real or effective uid of the service's main process.
-func (n *notifySocket) allowed(cred *syscall.Ucred) bool {
+func (n *notifySocket) allowed(cred *syscall.Ucred, now time.Time) bool {
 	if cred == nil {
 		return false
 	}
@@ -154,8 +163,15 @@ func (n *notifySocket) allowed(cred *syscall.Ucred) bool {
 	if pid <= 0 {
 		return false
 	}
+	if r := n.refused; r.pid == pid && r.uid == cred.Uid && now.Before(r.until) {
+		return false
+	}
 	real, eff, ok := procUids(pid)
-	return ok && (cred.Uid == real || cred.Uid == eff)
+	if ok && (cred.Uid == real || cred.Uid == eff) {
+		return true
+	}
+	n.refused = refusal{pid: pid, uid: cred.Uid, until: now.Add(time.Second)}
+	return false
 }
 
 // refuse reports a refused sender: once, then at most once a minute.
