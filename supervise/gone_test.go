@@ -70,3 +70,31 @@ func TestGoneDirFailingService(t *testing.T) {
 		})
 	}
 }
+
+// TestGoneDirIdle: with WatchDir, a supervisor with nothing running (the
+// service is down) notices at once that its directory was removed, says
+// so once and ends.
+func TestGoneDirIdle(t *testing.T) {
+	dir := newService(t, hang, map[string]string{"down": ""})
+	lg := &syncBuf{}
+	sup, err := New(Config{Dir: dir, Reaper: testReaper, Log: lg, WatchDir: true, NoNotifySocket: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { sup.Run(); close(done) }()
+	// Other entries of the parent come and go without effect.
+	os.Mkdir(filepath.Join(filepath.Dir(dir), "other"), 0755)
+	os.Remove(filepath.Join(filepath.Dir(dir), "other"))
+	waitFor(t, "the directory removed", func() bool { return os.RemoveAll(dir) == nil })
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		sup.Control([]byte("x"))
+		t.Fatalf("idle supervisor still running; log:\n%s", lg)
+	}
+	want := "supervise: warning: " + dir + " is gone: not restarting " + dir + "/run, exiting when it is down\n"
+	if lg.String() != want {
+		t.Fatalf("log %q\nwant %q", lg, want)
+	}
+}

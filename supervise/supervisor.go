@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/supervise/reap"
@@ -41,6 +43,11 @@ type Config struct {
 	Stdin, Stdout, Stderr *os.File
 	// NoNotifySocket turns off the per-service NOTIFY_SOCKET.
 	NoNotifySocket bool
+	// WatchDir has the supervisor watch the directory holding its own
+	// (inotify, one descriptor), so that it notices at once when its
+	// directory is removed, even with nothing running. svscan's all-in-one mode leaves
+	// it off and calls CheckDir from its scans instead.
+	WatchDir bool
 }
 
 // Supervisor runs one service directory. Build it with New, then call Run.
@@ -62,6 +69,7 @@ type Supervisor struct {
 	gen     [numTimers]uint64
 
 	lock, control, controlW, ok *os.File
+	dirWatch                    *os.File // inotify on the service directory (WatchDir)
 
 	notify     *notifySocket
 	runPid     atomic.Int64 // the machine's run pid, for the notify socket's reader
@@ -176,8 +184,70 @@ func New(cfg Config) (*Supervisor, error) {
 			s.notify = ns
 		}
 	}
+	if cfg.WatchDir {
+		s.dirWatch = watchDir(s.absDir)
+	}
 	s.initial = initial
 	return s, nil
+}
+
+// watchDir returns an inotify descriptor watching the directory that holds
+// dir for the removal or renaming of entries, or nil (the other checks
+// still notice, later). Watching dir itself would not do: its
+// IN_DELETE_SELF waits until the files the supervisor holds open in it
+// are closed.
+func watchDir(absDir string) *os.File {
+	fd, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	const mask = syscall.IN_DELETE | syscall.IN_MOVED_FROM | syscall.IN_ONLYDIR
+	if _, err := syscall.InotifyAddWatch(fd, filepath.Dir(absDir), mask); err != nil {
+		syscall.Close(fd)
+		return nil
+	}
+	return os.NewFile(uintptr(fd), "inotify")
+}
+
+// readDirWatch turns the removal or renaming of an entry named as the
+// service directory into a check of it; it sleeps in the runtime's poller
+// meanwhile.
+func (s *Supervisor) readDirWatch() {
+	base := filepath.Base(s.absDir)
+	buf := make([]byte, 64*(syscall.SizeofInotifyEvent+syscall.NAME_MAX+1))
+	for {
+		n, err := s.dirWatch.Read(buf)
+		if err != nil && n <= 0 {
+			return // closed at exit
+		}
+		if namesEntry(buf[:n], base) {
+			s.post(Input{Kind: InCheckDir})
+		}
+	}
+}
+
+// namesEntry reports whether the inotify events in b name base (or were
+// too many to tell: a queue overflow).
+func namesEntry(b []byte, base string) bool {
+	for len(b) >= syscall.SizeofInotifyEvent {
+		ev := (*syscall.InotifyEvent)(unsafe.Pointer(&b[0]))
+		end := syscall.SizeofInotifyEvent + int(ev.Len)
+		if end > len(b) {
+			return false
+		}
+		if ev.Mask&syscall.IN_Q_OVERFLOW != 0 {
+			return true
+		}
+		name := b[syscall.SizeofInotifyEvent:end]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		if string(name) == base {
+			return true
+		}
+		b = b[end:]
+	}
+	return false
 }
 
 func readSome(path string, n int) []byte {
@@ -200,6 +270,9 @@ func (s *Supervisor) Dir() string { return s.absDir }
 // down), then releases the directory and returns.
 func (s *Supervisor) Run() {
 	go s.readControl()
+	if s.dirWatch != nil {
+		go s.readDirWatch()
+	}
 	if s.notify != nil {
 		go s.notify.serve()
 	}
@@ -292,7 +365,7 @@ func (s *Supervisor) post(in Input) {
 }
 
 func (s *Supervisor) closeFiles() {
-	for _, f := range []*os.File{s.control, s.controlW, s.ok, s.readyPipe} {
+	for _, f := range []*os.File{s.control, s.controlW, s.ok, s.readyPipe, s.dirWatch} {
 		if f != nil {
 			f.Close()
 		}

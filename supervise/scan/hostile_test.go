@@ -353,32 +353,40 @@ func TestNofileRaised(t *testing.T) {
 	})
 }
 
-// TestGoneIdleInProcess: all-in-one, a service that is down (./down) and
-// whose directory is removed: the next scan has its supervisor check, say
-// so once and end, releasing its descriptors.
-func TestGoneIdleInProcess(t *testing.T) {
-	tmp := t.TempDir()
-	sv := filepath.Join(tmp, "sv")
-	dir := filepath.Join(sv, "idle")
-	service(t, dir, "exec sleep 1000", "")
-	os.WriteFile(filepath.Join(dir, "down"), nil, 0644)
-	p := startSvscan(t, sv, "SVBRIDGE_INPROCESS=1", noPeriodic)
-	waitFor(t, 10*time.Second, "supervised", func() bool { return fileHas(filepath.Join(dir, "supervise", "status.json"), "down") })
-	with := openFds(p.cmd.Process.Pid)
-	removeDir(t, dir)
-	p.signal(syscall.SIGHUP)
-	waitFor(t, 10*time.Second, "the supervisor to notice", func() bool {
-		return strings.Contains(p.output(), "supervise: warning: idle is gone: not restarting idle/run, exiting when it is down\n")
+// TestGoneIdle: a service that is down (./down) and whose directory is
+// removed: its supervise notices (a supervise process through inotify on
+// the scan dir, an all-in-one supervisor at the next scan), says so once
+// and ends, releasing its descriptors.
+func TestGoneIdle(t *testing.T) {
+	forEachOurMode(t, func(t *testing.T, v variant) {
+		tmp := t.TempDir()
+		sv := filepath.Join(tmp, "sv")
+		dir := filepath.Join(sv, "idle")
+		service(t, dir, "exec sleep 1000", "")
+		os.WriteFile(filepath.Join(dir, "down"), nil, 0644)
+		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
+		waitFor(t, 10*time.Second, "supervised", func() bool { return fileHas(filepath.Join(dir, "supervise", "status.json"), "down") })
+		with := openFds(p.cmd.Process.Pid)
+		removeDir(t, dir)
+		if v.name == "inprocess" {
+			p.signal(syscall.SIGHUP)
+		}
+		waitFor(t, 10*time.Second, "the supervisor to notice", func() bool {
+			return strings.Contains(p.output(), "supervise: warning: idle is gone: not restarting idle/run, exiting when it is down\n")
+		})
+		if v.name == "inprocess" {
+			waitFor(t, 10*time.Second, "its descriptors released", func() bool { return openFds(p.cmd.Process.Pid) <= with-4 })
+		} else {
+			waitFor(t, 10*time.Second, "its supervise gone", func() bool { return len(descendants(p.cmd.Process.Pid)) == 0 })
+		}
+		p.signal(syscall.SIGTERM)
+		if code := p.wait(20 * time.Second); code != 0 {
+			t.Errorf("exit code %d", code)
+		}
+		if n := strings.Count(p.output(), "\n"); n != 1 {
+			t.Errorf("output:\n%s", p.output())
+		}
 	})
-	waitFor(t, 10*time.Second, "its descriptors released", func() bool { return openFds(p.cmd.Process.Pid) <= with-4 })
-	p.signal(syscall.SIGHUP)
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(20 * time.Second); code != 0 {
-		t.Errorf("exit code %d", code)
-	}
-	if n := strings.Count(p.output(), "\n"); n != 1 {
-		t.Errorf("output:\n%s", p.output())
-	}
 }
 
 // TestStopLimit: a service that ignores SIGTERM does not keep svscan from
