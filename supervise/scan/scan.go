@@ -42,6 +42,7 @@ const (
 	unreachableAfter   = time.Second            // FIFO failures this long make svscan signal a supervise itself
 	fdsPerSupervisor   = 8                      // all-in-one: descriptors one supervisor may need (files, notify socket, a spawn's pipes)
 	fdReserve          = 64                     // all-in-one: descriptors kept free for running services and svscan
+	fdRecount          = 256                    // all-in-one: closer than this to the reserve, descriptors are counted again
 	retryControl       = 100 * time.Millisecond // retry period of svc commands while stopping
 	youngPending       = time.Second            // a periodic scan leaves younger new dirs to the settle logic
 )
@@ -128,6 +129,7 @@ type Scanner struct {
 	inproc   map[int]*supervise.Supervisor
 
 	noFds    []string  // supervise not started for want of descriptors since the last scan
+	fdFree   int       // all-in-one: free descriptors, as last counted less what was handed out since
 	stopAt   time.Time // SIGTERM arrived
 	forcedAt time.Time // StopLimit passed: what was left has been killed
 }
@@ -319,6 +321,7 @@ func (s *Scanner) running() int {
 // supervise processes have exited are forgotten.
 func (s *Scanner) scan() {
 	s.lastScan = time.Now()
+	s.fdFree = 0 // count again
 	s.collect()
 	for _, e := range s.entries {
 		e.active = false
@@ -468,8 +471,12 @@ func (s *Scanner) start(name string) bool {
 			return false
 		}
 		if hasLog {
+			if s.cfg.InProcess && !s.haveFds(2) {
+				s.startFailed(name, syscall.EMFILE)
+				return false
+			}
 			if err := s.openPipe(e); err != nil {
-				s.warn("unable to create pipe for ", name, ": ", err)
+				s.pipeFailed(name, err)
 				return false
 			}
 		}
@@ -486,7 +493,7 @@ func (s *Scanner) start(name string) bool {
 			// first seen is picked up when its supervise is (re)started.
 			if hasLog, err := s.logDir(name); err == nil && hasLog {
 				if err := s.openPipe(e); err != nil {
-					s.warn("unable to create pipe for ", name, ": ", err)
+					s.pipeFailed(name, err)
 				}
 			}
 		}
@@ -592,6 +599,16 @@ func (s *Scanner) startLog(e *entry) {
 	}
 	e.logPid = pid
 	e.exitSent, e.killSent = false, false
+}
+
+// pipeFailed reports a log pipe that could not be made; for want of
+// descriptors, with the supervise not started in this scan.
+func (s *Scanner) pipeFailed(name string, err error) {
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		s.startFailed(name, err)
+		return
+	}
+	s.warn("unable to create pipe for ", name, ": ", err)
 }
 
 // startFailed reports a supervise that could not start. In-process, the
@@ -811,6 +828,21 @@ func (s *Scanner) control(e *entry, pid int, dir, cmds string, now time.Time) bo
 	return false
 }
 
+// haveFds reports whether n descriptors can be handed out with fdReserve
+// left, and counts them as handed out. It counts the open descriptors only
+// when the last count, less what was handed out since, comes near the
+// reserve, so starting many services costs few counts.
+func (s *Scanner) haveFds(n int) bool {
+	if s.fdFree < n+fdReserve+fdRecount {
+		s.fdFree = fdRoom()
+	}
+	if s.fdFree < n+fdReserve {
+		return false
+	}
+	s.fdFree -= n
+	return true
+}
+
 // fdRoom returns how many more descriptors this process may open (0 when
 // it cannot even count them).
 func fdRoom() int {
@@ -868,7 +900,7 @@ func children(pid int) []int {
 // Its setup (lock, FIFOs, first status) is done before it returns, as a
 // supervise process would do it before anything else.
 func (s *Scanner) spawnInProcess(wd, operand string, files [3]*os.File) (int, error) {
-	if fdRoom() < fdsPerSupervisor+fdReserve {
+	if !s.haveFds(fdsPerSupervisor) {
 		// Leave the running services their descriptors: status writes,
 		// restarts, svscan's own stop.
 		return 0, syscall.EMFILE
