@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/supervise/reap"
@@ -45,8 +45,8 @@ type Config struct {
 	NoNotifySocket bool
 	// WatchDir has the supervisor watch the directory holding its own
 	// (inotify, one descriptor), so that it notices at once when its
-	// directory is removed, even with nothing running. svscan's all-in-one mode leaves
-	// it off and calls CheckDir from its scans instead.
+	// directory is removed, even with nothing running. svscan's
+	// all-in-one mode leaves it off and calls CheckDir from its scans.
 	WatchDir bool
 }
 
@@ -229,13 +229,14 @@ func (s *Supervisor) readDirWatch() {
 // namesEntry reports whether the inotify events in b name base (or were
 // too many to tell: a queue overflow).
 func namesEntry(b []byte, base string) bool {
+	// struct inotify_event: wd, mask, cookie, len (4 bytes each), name.
 	for len(b) >= syscall.SizeofInotifyEvent {
-		ev := (*syscall.InotifyEvent)(unsafe.Pointer(&b[0]))
-		end := syscall.SizeofInotifyEvent + int(ev.Len)
+		mask := binary.NativeEndian.Uint32(b[4:8])
+		end := syscall.SizeofInotifyEvent + int(binary.NativeEndian.Uint32(b[12:16]))
 		if end > len(b) {
 			return false
 		}
-		if ev.Mask&syscall.IN_Q_OVERFLOW != 0 {
+		if mask&syscall.IN_Q_OVERFLOW != 0 {
 			return true
 		}
 		name := b[syscall.SizeofInotifyEvent:end]
