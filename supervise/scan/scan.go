@@ -353,7 +353,7 @@ func (s *Scanner) scan() {
 		if !e.active {
 			// Gone from the scan dir: an all-in-one supervisor checks
 			// whether its files are still reachable (a supervise process
-			// finds out when its service exits).
+			// watches the scan dir itself).
 			for _, pid := range []int{e.pid, e.logPid} {
 				if sup := s.inproc[pid]; sup != nil {
 					sup.CheckDir()
