@@ -273,6 +273,7 @@ func (s *Supervisor) Run() {
 	go s.readControl()
 	if s.dirWatch != nil {
 		go s.readDirWatch()
+		s.checkGone(time.Now()) // removed before the watch was set up
 	}
 	if s.notify != nil {
 		go s.notify.serve()

@@ -370,7 +370,12 @@ func TestGoneIdle(t *testing.T) {
 		service(t, dir, "exec sleep 1000", "")
 		os.WriteFile(filepath.Join(dir, "down"), nil, 0644)
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
-		waitFor(t, 10*time.Second, "supervised", func() bool { return fileHas(filepath.Join(dir, "supervise", "status.json"), "down") })
+		// Set up (status.json is first written before supervise/ok is
+		// made: a removal then is a setup failure, another story).
+		waitFor(t, 10*time.Second, "supervised", func() bool {
+			_, err := os.Stat(filepath.Join(dir, "supervise", "ok"))
+			return err == nil && fileHas(filepath.Join(dir, "supervise", "status.json"), "down")
+		})
 		with := openFds(p.cmd.Process.Pid)
 		removeDir(t, dir)
 		if v.name == "inprocess" {
