@@ -29,7 +29,7 @@ func ours(name string) string { return filepath.Join(binDir, name) }
 
 // needOriginal skips when Debian's daemontools binary is absent, and
 // returns its path.
-func needOriginal(t *testing.T, name string) string {
+func needOriginal(t testing.TB, name string) string {
 	t.Helper()
 	testkit.NeedDaemontools(t, name)
 	return testkit.Daemontools(name)
@@ -297,3 +297,41 @@ func TestMainBuffers(t *testing.T) {
 }
 
 var _ = sort.Strings
+
+// FuzzScript runs ours and Debian's multilog on the same script words and
+// input, each in a fresh directory, and requires the same exit code, error
+// output and files. Processor actions (!) are left out, since they run
+// programs; directories stay inside the fresh directory.
+func FuzzScript(f *testing.F) {
+	for _, s := range []string{"t\x00./log", "s4096\x00n3\x00./main", "-*\x00+*b*\x00e", "=./st", "t\x00e", "s99999999999999999999\x00./x",
+		"n\x00./a\x00./b", "-line 1*\x00./a", "", "x", "./", "s\x00./d"} {
+		f.Add(s)
+	}
+	needOriginal(f, "multilog")
+	input := append(lines(20), "unterminated"...)
+	f.Fuzz(func(t *testing.T, s string) {
+		words := strings.Split(s, "\x00")
+		if len(words) > 8 || strings.IndexByte(s, '\n') >= 0 {
+			t.Skip("too many words")
+		}
+		for _, w := range words {
+			switch {
+			case strings.HasPrefix(w, "!"):
+				t.Skip("a processor runs a program")
+			case strings.HasPrefix(w, "/") || strings.Contains(w, ".."):
+				t.Skip("a directory outside the fresh directory")
+			case strings.HasPrefix(w, ".") && w != "." && !strings.HasPrefix(w, "./"):
+				t.Skip("a directory outside the fresh directory")
+			case strings.HasPrefix(w, "=") && strings.Contains(w[1:], ".."):
+				t.Skip("a status file outside the fresh directory")
+			case strings.HasPrefix(w, "=/"):
+				t.Skip("a status file outside the fresh directory")
+			}
+		}
+		want := runIn(t, "/usr/bin/multilog", words, input, nil)
+		got := runIn(t, ours("multilog"), words, input, nil)
+		if got.code != want.code || got.stderr != want.stderr || got.tree != want.tree {
+			t.Fatalf("multilog %q:\nours     %d %q\n%s\noriginal %d %q\n%s", words, got.code, got.stderr, clip(got.tree), want.code, want.stderr, clip(want.tree))
+		}
+	})
+}
