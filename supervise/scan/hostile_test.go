@@ -409,9 +409,13 @@ func TestStopLimit(t *testing.T) {
 		tmp := t.TempDir()
 		sv := filepath.Join(tmp, "sv")
 		dir := filepath.Join(sv, "stubborn")
-		service(t, dir, "trap '' TERM; exec sleep 1000", "")
+		service(t, dir, "trap '' TERM; touch trapped; exec sleep 1000", "")
 		p := startSvscan(t, sv, v.env...)
-		testkit.WaitFor(t, 10*time.Second, "service up", func() bool { return servicePid(dir) != 0 })
+		// up is not enough: a SIGTERM before the trap would end it at once
+		testkit.WaitFor(t, 10*time.Second, "service up, ignoring SIGTERM", func() bool {
+			_, err := os.Stat(filepath.Join(dir, "trapped"))
+			return servicePid(dir) != 0 && err == nil
+		})
 		pids := descendants(p.cmd.Process.Pid)
 		start := time.Now()
 		p.signal(syscall.SIGTERM)
