@@ -1,0 +1,252 @@
+package multilog
+
+import (
+	"io"
+
+	"golang.org/x/sys/unix"
+)
+
+// Keeper is an input that keeps what it has handed out until the Logger
+// says it is logged, so that a multilog killed with SIGKILL leaves in its
+// input whatever it had not written yet, for the next multilog to read.
+//
+// Consume is called before each read: every input byte before offset
+// written is in the log (written to current, or deliberately not logged),
+// and the line in progress starts at offset line (line <= written, or
+// line == written when no line is in progress). The input drops what is
+// before line, so that a line cut by a kill is read again whole; it drops
+// up to written instead when a long line has kept too much.
+type Keeper interface {
+	Consume(written, line int64)
+}
+
+// PipeInput reads a pipe without taking anything out of it: it copies the
+// pipe's content into a private pipe with tee(2) and reads that copy; bytes
+// leave the input pipe only through Consume, once they are in the log.
+// A new multilog on the same pipe (as supervise starts one) thus reads again
+// what the previous one had read but not logged: at least once, never lost.
+type PipeInput struct {
+	fd      int // the input pipe (normally 0)
+	privR   int // the private pipe tee(2) fills
+	privW   int
+	null    int // /dev/null, for splice(2) to drop input; -1: read instead
+	wr, rd  int // the wake-up pipe
+	ep      int // epoll: the input (edge-triggered) and the wake-up pipe
+	handed  int64
+	dropped int64
+	keepMax int64 // how much of a long line may stay in the input
+	scratch []byte
+}
+
+// IsPipe reports whether fd is a pipe or a FIFO.
+func IsPipe(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO
+}
+
+// NewPipeInput wraps fd, which must be a pipe (see IsPipe).
+func NewPipeInput(fd int) (*PipeInput, error) {
+	p := &PipeInput{fd: fd, privR: -1, privW: -1, null: -1, wr: -1, rd: -1, ep: -1}
+	fail := func(err error) (*PipeInput, error) {
+		p.Close()
+		return nil, err
+	}
+	var pp [2]int
+	if err := unix.Pipe2(pp[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return fail(err)
+	}
+	p.rd, p.wr = pp[0], pp[1]
+	if err := unix.Pipe2(pp[:], unix.O_CLOEXEC); err != nil {
+		return fail(err)
+	}
+	p.privR, p.privW = pp[0], pp[1]
+	// The private pipe must hold at least what the input pipe holds.
+	size, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return fail(err)
+	}
+	priv, err := unix.FcntlInt(uintptr(p.privW), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return fail(err)
+	}
+	if priv < size {
+		if n, err := unix.FcntlInt(uintptr(p.privW), unix.F_SETPIPE_SZ, size); err == nil {
+			priv = n
+		}
+	}
+	// A long line in progress may stay in the input up to a quarter of
+	// the smaller pipe (and always the line the actions see): the rest of
+	// each read is new data, and the writer is never stopped by us.
+	p.keepMax = int64(max(min(size, priv)/4, LineMax+1))
+	if n, err := unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err == nil {
+		p.null = n
+	}
+	if p.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return fail(err)
+	}
+	// Edge-triggered: the input holds bytes we keep, so it is always
+	// readable; each write to it still reports an event (Linux wakes
+	// pipe readers on every write once the pipe has been polled).
+	if err := unix.EpollCtl(p.ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(fd)}); err != nil {
+		return fail(err)
+	}
+	if err := unix.EpollCtl(p.ep, unix.EPOLL_CTL_ADD, p.rd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(p.rd)}); err != nil {
+		return fail(err)
+	}
+	return p, nil
+}
+
+// Wake makes a waiting (or the next) Read return ErrWake.
+func (p *PipeInput) Wake() { unix.Write(p.wr, []byte{0}) }
+
+// Close releases everything but fd itself.
+func (p *PipeInput) Close() {
+	for _, fd := range []int{p.privR, p.privW, p.null, p.wr, p.rd, p.ep} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+	p.privR, p.privW, p.null, p.wr, p.rd, p.ep = -1, -1, -1, -1, -1, -1
+}
+
+// Read returns input bytes that follow those handed out before, leaving
+// them in the input pipe; it waits until there are some, or Wake is called.
+func (p *PipeInput) Read(b []byte) (int, error) {
+	for {
+		kept := int(p.handed - p.dropped)
+		t, err := unix.Tee(p.fd, p.privW, kept+len(b), unix.SPLICE_F_NONBLOCK)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			t = 0 // empty, with a writer
+		case err != nil:
+			return 0, err
+		case t == 0:
+			return 0, io.EOF // empty, and no writer
+		}
+		if int(t) > kept {
+			if _, err := p.drain(p.privR, kept); err != nil {
+				return 0, err
+			}
+			n, err := readFull(p.privR, b[:int(t)-kept])
+			if err != nil {
+				return 0, err
+			}
+			p.handed += int64(n)
+			return n, nil
+		}
+		if t > 0 {
+			// Only what we keep: nothing new.
+			if _, err := p.drain(p.privR, int(t)); err != nil {
+				return 0, err
+			}
+			if p.hungUp() {
+				return 0, io.EOF
+			}
+		}
+		if err := p.wait(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// hungUp reports whether the input has no writer left.
+func (p *PipeInput) hungUp() bool {
+	fds := []unix.PollFd{{Fd: int32(p.fd), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, 0)
+		if err != unix.EINTR {
+			return err == nil && fds[0].Revents&unix.POLLHUP != 0
+		}
+	}
+}
+
+// wait blocks until something is written to the input, it hangs up, or
+// Wake is called (ErrWake).
+func (p *PipeInput) wait() error {
+	var ev [2]unix.EpollEvent
+	for {
+		n, err := unix.EpollWait(p.ep, ev[:], -1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range ev[:n] {
+			if int(e.Fd) == p.rd {
+				var junk [64]byte
+				unix.Read(p.rd, junk[:])
+				return ErrWake
+			}
+		}
+		return nil
+	}
+}
+
+// Consume drops from the input pipe what the Logger has logged (see Keeper).
+func (p *PipeInput) Consume(written, line int64) {
+	to := line
+	if written-line > p.keepMax {
+		to = written
+	}
+	if n := to - p.dropped; n > 0 {
+		// These bytes are in the pipe (we have read copies of them), so
+		// dropping them cannot block; a failure leaves the rest to be
+		// read again, which at worst duplicates them.
+		m, _ := p.drain(p.fd, int(n))
+		p.dropped += int64(m)
+	}
+}
+
+// drain removes n bytes from the head of pipe fd; it returns how many it
+// removed, which is n unless there is an error.
+func (p *PipeInput) drain(fd, n int) (int, error) {
+	want := n
+	for n > 0 {
+		if p.null >= 0 {
+			m, err := unix.Splice(fd, nil, p.null, nil, n, 0)
+			if err == unix.EINTR {
+				continue
+			}
+			if err == nil && m > 0 {
+				n -= int(m)
+				continue
+			}
+			if err == nil {
+				return want - n, io.ErrUnexpectedEOF
+			}
+			unix.Close(p.null) // no splice to /dev/null here: read instead
+			p.null = -1
+		}
+		if p.scratch == nil {
+			p.scratch = make([]byte, 64<<10)
+		}
+		m, err := readFull(fd, p.scratch[:min(n, len(p.scratch))])
+		n -= m
+		if err != nil {
+			return want - n, err
+		}
+	}
+	return want, nil
+}
+
+// readFull reads len(b) bytes that are known to be in pipe fd.
+func readFull(fd int, b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		m, err := unix.Read(fd, b[done:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return done, err
+		}
+		if m == 0 {
+			return done, io.ErrUnexpectedEOF
+		}
+		done += m
+	}
+	return done, nil
+}
