@@ -2,6 +2,8 @@ package multilog
 
 import (
 	"io"
+	"os"
+	"os/signal"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +33,12 @@ type PipeInput struct {
 	privW   int
 	null    int // /dev/null, for splice(2) to drop input; -1: read instead
 	wr, rd  int // the wake-up pipe
-	ep      int // epoll: the input (edge-triggered) and the wake-up pipe
+	kw, kr  int // the SIGIO pipe
+	ep      int // epoll: the input (edge-triggered) and both pipes above
+	sigio   chan os.Signal
+	stop    chan struct{}
+	flags   int  // the input's file status flags, when armed
+	armed   bool // O_ASYNC is set on the input, we own its SIGIO
 	handed  int64
 	dropped int64
 	keepMax int64 // how much of a long line may stay in the input
@@ -46,7 +53,7 @@ func IsPipe(fd int) bool {
 
 // NewPipeInput wraps fd, which must be a pipe (see IsPipe).
 func NewPipeInput(fd int) (*PipeInput, error) {
-	p := &PipeInput{fd: fd, privR: -1, privW: -1, null: -1, wr: -1, rd: -1, ep: -1}
+	p := &PipeInput{fd: fd, privR: -1, privW: -1, null: -1, wr: -1, rd: -1, kw: -1, kr: -1, ep: -1}
 	fail := func(err error) (*PipeInput, error) {
 		p.Close()
 		return nil, err
@@ -56,6 +63,10 @@ func NewPipeInput(fd int) (*PipeInput, error) {
 		return fail(err)
 	}
 	p.rd, p.wr = pp[0], pp[1]
+	if err := unix.Pipe2(pp[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return fail(err)
+	}
+	p.kr, p.kw = pp[0], pp[1]
 	if err := unix.Pipe2(pp[:], unix.O_CLOEXEC); err != nil {
 		return fail(err)
 	}
@@ -90,9 +101,24 @@ func NewPipeInput(fd int) (*PipeInput, error) {
 	if err := unix.EpollCtl(p.ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(fd)}); err != nil {
 		return fail(err)
 	}
-	if err := unix.EpollCtl(p.ep, unix.EPOLL_CTL_ADD, p.rd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(p.rd)}); err != nil {
-		return fail(err)
+	for _, k := range []int{p.rd, p.kr} {
+		if err := unix.EpollCtl(p.ep, unix.EPOLL_CTL_ADD, k, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(k)}); err != nil {
+			return fail(err)
+		}
 	}
+	p.sigio = make(chan os.Signal, 1)
+	p.stop = make(chan struct{})
+	signal.Notify(p.sigio, unix.SIGIO)
+	go func() {
+		for {
+			select {
+			case <-p.sigio:
+				unix.Write(p.kw, []byte{0})
+			case <-p.stop:
+				return
+			}
+		}
+	}()
 	return p, nil
 }
 
@@ -101,17 +127,55 @@ func (p *PipeInput) Wake() { unix.Write(p.wr, []byte{0}) }
 
 // Close releases everything but fd itself.
 func (p *PipeInput) Close() {
-	for _, fd := range []int{p.privR, p.privW, p.null, p.wr, p.rd, p.ep} {
+	p.disarm()
+	if p.sigio != nil {
+		signal.Stop(p.sigio)
+		close(p.stop)
+		p.sigio = nil
+	}
+	for _, fd := range []int{p.privR, p.privW, p.null, p.wr, p.rd, p.kw, p.kr, p.ep} {
 		if fd >= 0 {
 			unix.Close(fd)
 		}
 	}
-	p.privR, p.privW, p.null, p.wr, p.rd, p.ep = -1, -1, -1, -1, -1, -1
+	p.privR, p.privW, p.null, p.wr, p.rd, p.kw, p.kr, p.ep = -1, -1, -1, -1, -1, -1, -1, -1
+}
+
+// arm asks for SIGIO on each write to the input. Epoll alone misses one:
+// a write that finds the pipe not empty (our kept bytes) and fills it
+// sleeps without waking the reader, so it would wait for us while we wait
+// for it; Linux sends the owner's SIGIO before such a writer sleeps.
+func (p *PipeInput) arm() error {
+	if p.armed {
+		return nil
+	}
+	fl, err := unix.FcntlInt(uintptr(p.fd), unix.F_GETFL, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := unix.FcntlInt(uintptr(p.fd), unix.F_SETOWN, unix.Getpid()); err != nil {
+		return err
+	}
+	if _, err := unix.FcntlInt(uintptr(p.fd), unix.F_SETFL, fl|unix.O_ASYNC); err != nil {
+		return err
+	}
+	p.flags, p.armed = fl&^unix.O_ASYNC, true
+	return nil
+}
+
+// disarm stops the SIGIOs (while we read, they would only cost time).
+func (p *PipeInput) disarm() {
+	if p.armed {
+		unix.FcntlInt(uintptr(p.fd), unix.F_SETFL, p.flags)
+		p.armed = false
+	}
 }
 
 // Read returns input bytes that follow those handed out before, leaving
 // them in the input pipe; it waits until there are some, or Wake is called.
 func (p *PipeInput) Read(b []byte) (int, error) {
+	defer p.disarm()
+	hup := false
 	for {
 		kept := int(p.handed - p.dropped)
 		t, err := unix.Tee(p.fd, p.privW, kept+len(b), unix.SPLICE_F_NONBLOCK)
@@ -141,8 +205,22 @@ func (p *PipeInput) Read(b []byte) (int, error) {
 			if _, err := p.drain(p.privR, int(t)); err != nil {
 				return 0, err
 			}
-			if p.hungUp() {
+			if hup {
 				return 0, io.EOF
+			}
+			if p.hungUp() {
+				// Look once more: the last writer may have
+				// written just before it went.
+				hup = true
+				continue
+			}
+			if !p.armed {
+				// Look once more once armed: a writer may
+				// have filled the pipe and slept before.
+				if err := p.arm(); err != nil {
+					return 0, err
+				}
+				continue
 			}
 		}
 		if err := p.wait(); err != nil {
@@ -165,7 +243,7 @@ func (p *PipeInput) hungUp() bool {
 // wait blocks until something is written to the input, it hangs up, or
 // Wake is called (ErrWake).
 func (p *PipeInput) wait() error {
-	var ev [2]unix.EpollEvent
+	var ev [3]unix.EpollEvent
 	for {
 		n, err := unix.EpollWait(p.ep, ev[:], -1)
 		if err == unix.EINTR {
@@ -174,12 +252,19 @@ func (p *PipeInput) wait() error {
 		if err != nil {
 			return err
 		}
+		woken := false
 		for _, e := range ev[:n] {
-			if int(e.Fd) == p.rd {
-				var junk [64]byte
+			var junk [64]byte
+			switch int(e.Fd) {
+			case p.rd:
 				unix.Read(p.rd, junk[:])
-				return ErrWake
+				woken = true
+			case p.kr:
+				unix.Read(p.kr, junk[:])
 			}
+		}
+		if woken {
+			return ErrWake
 		}
 		return nil
 	}

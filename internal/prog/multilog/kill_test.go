@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // klen is the length (without newline) of line n of the kill tests:
@@ -179,6 +181,7 @@ func killRuns(t *testing.T, bin string, script []string, stamped bool, selected 
 	dir := t.TempDir()
 	log := filepath.Join(dir, "log")
 	s := start(t, bin, dir, script...)
+	s.pw.Fd() // blocking writes from now on, as a C program's
 	prodDone := make(chan error, 1)
 	go func() { prodDone <- kproduce(s.pw, total) }()
 	size := func() int64 {
@@ -290,4 +293,153 @@ func TestKillKeepsUnfinishedLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFullDiskKill: multilog waits on a full disk with lines it could not
+// write; a kill -9 then must not lose them: the next multilog, started
+// once there is space again, logs them.
+func TestFullDiskKill(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	os.Mkdir(mnt, 0o755)
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): full-disk test not run", err)
+	}
+	defer unix.Unmount(mnt, unix.MNT_DETACH)
+	filler := filepath.Join(mnt, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+
+	const total = 600 // about 120 KB
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	pw.Fd() // blocking writes from now on, as a C program's
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(ours("multilog"), "s8192", "n40", "./log")
+	cmd.Dir = mnt
+	cmd.Stdin = pr
+	cmd.Stderr = errW
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func(c *exec.Cmd) { c.Process.Kill(); c.Wait() }(cmd)
+	errW.Close()
+	warned := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(errR)
+		once := false
+		for sc.Scan() {
+			if !once && strings.Contains(sc.Text(), "unable to write to ./log/current, pausing: out of disk space") {
+				once = true
+				close(warned)
+			}
+		}
+	}()
+	prodDone := make(chan error, 1)
+	go func() { prodDone <- kproduce(pw, total) }()
+	select {
+	case <-warned:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no warning about the full disk")
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	os.Remove(filler)
+	cmd = exec.Command(ours("multilog"), "s8192", "n40", "./log")
+	cmd.Dir = mnt
+	cmd.Stdin = pr
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	select {
+	case err := <-prodDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("producer not done within 30s")
+	}
+	pw.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%v %s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("multilog did not finish at the end of its input")
+	}
+	r := readLogged(t, filepath.Join(mnt, "log"), false)
+	sh := check(r.seqs, func(int) bool { return true }, total)
+	t.Logf("%d lines logged, %d lost, %d jumps, %d duplicated blocks, %d damaged, files %d",
+		len(r.seqs), sh.missing, sh.jumps, sh.blocks, len(r.damaged), len(r.files))
+	if len(r.damaged) > 0 || sh.missing != 0 || sh.jumps != 0 || sh.blocks > 1 {
+		t.Fatalf("damaged lines %v; %d lost, %d jumps, %d duplicated blocks", r.damaged, sh.missing, sh.jumps, sh.blocks)
+	}
+}
+
+// TestBigWriteAfterUnfinishedLine: multilog waits with the start of a line
+// kept in the pipe; then one write larger than the pipe comes. Linux does
+// not wake a pipe's reader when a write that found the pipe not empty
+// fills it and sleeps, so waiting on the pipe alone would leave both
+// sides waiting for each other: the write must get through, and be logged.
+func TestBigWriteAfterUnfinishedLine(t *testing.T) {
+	dir := t.TempDir()
+	s := start(t, ours("multilog"), dir, "s16777215", "./log")
+	cur := filepath.Join(dir, "log", "current")
+	s.write(t, "abc\nde")
+	waitFor(t, func() bool { return readFile(cur) == "abc\n" && s.unread(t) == 2 })
+	settle() // let it wait again; not a proof of anything
+	var big strings.Builder
+	big.WriteString("f\n")
+	for i := 0; big.Len() < 300000; i++ {
+		big.WriteString(kline(i) + "\n")
+	}
+	// One blocking write(2), as a C program's: Go's own writes to a pipe
+	// do not block in the kernel.
+	fd := int(s.pw.Fd()) // now in blocking mode
+	wrote := make(chan error, 1)
+	go func() {
+		b := []byte(big.String())
+		for len(b) > 0 {
+			n, err := unix.Write(fd, b)
+			if err != nil && err != unix.EINTR {
+				wrote <- err
+				return
+			}
+			b = b[max(n, 0):]
+		}
+		wrote <- nil
+	}()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write larger than the pipe did not get through within 10s")
+	}
+	waitFor(t, func() bool { return readFile(cur) == "abc\nde"+big.String() })
 }
