@@ -39,9 +39,14 @@ func Main(e *cli.Env) int {
 		Wake()
 		Close()
 	}
-	if fd := int(f.Fd()); ml.IsPipe(fd) {
-		in, err = ml.NewPipeInput(fd)
-	} else {
+	fd := int(f.Fd())
+	if ml.IsPipe(fd) {
+		if p, perr := ml.NewPipeInput(fd); perr == nil {
+			in = p
+		}
+	}
+	if in == nil {
+		// Not a pipe, or no way to read it by tee(2): read it.
 		in, err = ml.NewFileInput(fd)
 	}
 	if err != nil {
