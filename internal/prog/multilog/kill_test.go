@@ -196,8 +196,16 @@ func killRuns(t *testing.T, bin string, script []string, stamped bool, selected 
 	}
 	cmd := s.cmd
 	var stderr *bytes.Buffer = s.stderr
+	crashed := func() int {
+		m, _ := filepath.Glob(filepath.Join(log, "@*.u"))
+		return len(m)
+	}
 	for k := 0; k < kills; k++ {
-		// Kill once this multilog has logged a few hundred KB.
+		// Kill once this multilog has started (it has finished the
+		// killed one's current as an .u file) and logged a few hundred
+		// KB (a killed processor may still be writing: it is not
+		// multilog's child any more).
+		waitFor(t, func() bool { return crashed() >= k })
 		from := size()
 		waitFor(t, func() bool { return size() > from+300000 })
 		cmd.Process.Signal(syscall.SIGKILL)
@@ -285,9 +293,8 @@ func TestKillKeepsUnfinishedLine(t *testing.T) {
 			if u := readFile(finished(t, log)[0]); u != c.u {
 				t.Fatalf(".u file %.80q, want %.80q", u, c.u)
 			}
-			if n := s.unread(t); n != 0 {
-				t.Fatalf("%d bytes left in the pipe after a whole line", n)
-			}
+			// Then it takes the line out of the pipe.
+			waitFor(t, func() bool { return s.unread(t) == 0 })
 			if stderr.Len() > 0 {
 				t.Fatalf("stderr %s", stderr.String())
 			}
