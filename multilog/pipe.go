@@ -36,9 +36,11 @@ type PipeInput struct {
 	kw, kr  int // the SIGIO pipe
 	ep      int // epoll: the input (edge-triggered) and both pipes above
 	sigio   chan os.Signal
-	stop    chan struct{}
-	flags   int  // the input's file status flags, when armed
-	armed   bool // O_ASYNC is set on the input, we own its SIGIO
+	stop    chan struct{} // closed: the SIGIO goroutine ends
+	stopped chan struct{} // closed by it when it has
+	flags   int           // the input's file status flags, when armed
+	armed   bool          // O_ASYNC is set on the input, we own its SIGIO
+	noAsync bool          // O_ASYNC could not be set
 	handed  int64
 	dropped int64
 	keepMax int64 // how much of a long line may stay in the input
@@ -108,8 +110,10 @@ func NewPipeInput(fd int) (*PipeInput, error) {
 	}
 	p.sigio = make(chan os.Signal, 1)
 	p.stop = make(chan struct{})
+	p.stopped = make(chan struct{})
 	signal.Notify(p.sigio, unix.SIGIO)
 	go func() {
+		defer close(p.stopped)
 		for {
 			select {
 			case <-p.sigio:
@@ -131,6 +135,7 @@ func (p *PipeInput) Close() {
 	if p.sigio != nil {
 		signal.Stop(p.sigio)
 		close(p.stop)
+		<-p.stopped // it writes to kw: close that after
 		p.sigio = nil
 	}
 	for _, fd := range []int{p.privR, p.privW, p.null, p.wr, p.rd, p.kw, p.kr, p.ep} {
@@ -214,16 +219,20 @@ func (p *PipeInput) Read(b []byte) (int, error) {
 				hup = true
 				continue
 			}
-			if !p.armed {
+			if !p.armed && !p.noAsync {
 				// Look once more once armed: a writer may
 				// have filled the pipe and slept before.
-				if err := p.arm(); err != nil {
-					return 0, err
+				if p.arm() != nil {
+					p.noAsync = true // look every 100 ms instead
 				}
 				continue
 			}
 		}
-		if err := p.wait(); err != nil {
+		timeout := -1
+		if t > 0 && p.noAsync {
+			timeout = 100
+		}
+		if err := p.wait(timeout); err != nil {
 			return 0, err
 		}
 	}
@@ -241,11 +250,11 @@ func (p *PipeInput) hungUp() bool {
 }
 
 // wait blocks until something is written to the input, it hangs up, or
-// Wake is called (ErrWake).
-func (p *PipeInput) wait() error {
+// Wake is called (ErrWake), or for at most timeout ms (unless -1).
+func (p *PipeInput) wait(timeout int) error {
 	var ev [3]unix.EpollEvent
 	for {
-		n, err := unix.EpollWait(p.ep, ev[:], -1)
+		n, err := unix.EpollWait(p.ep, ev[:], timeout)
 		if err == unix.EINTR {
 			continue
 		}
