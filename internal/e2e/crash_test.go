@@ -46,10 +46,10 @@ func testPackagedUnitCrash(t *testing.T, inProcess bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := strings.Replace(string(unit), "ExecStart=/usr/bin/svscan /etc/service",
-		"ExecStart=/opt/svbridge/svscan /srv/crash\nEnvironment=PATH=/opt/svbridge:/usr/sbin:/usr/bin:/sbin:/bin", 1)
+	u := strings.Replace(string(unit), "ExecStart=/usr/bin/svscanboot /etc/service",
+		"ExecStart=/opt/svbridge/svscanboot /srv/crash\nEnvironment=PATH=/opt/svbridge:/usr/sbin:/usr/bin:/sbin:/bin", 1)
 	if u == string(unit) {
-		t.Fatal("units/svscan.service: no ExecStart=/usr/bin/svscan /etc/service")
+		t.Fatal("units/svscan.service: no ExecStart=/usr/bin/svscanboot /etc/service")
 	}
 	c := sdh.Boot(t, sdh.Options{Binds: map[string]string{bin: "/opt/svbridge"},
 		Env: []string{"PATH=/opt/svbridge:/usr/sbin:/usr/bin:/sbin:/bin"}})
