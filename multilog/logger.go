@@ -45,6 +45,7 @@ type Logger struct {
 	readEnd   int64 // input offset after the last read
 	nextB     int64 // next 1024-byte read boundary of the original inside the last read
 	inTail    bool  // the head of a long line is out; copying the rest
+	longStart int64 // input offset of that long line
 	lineStart int   // in buf, when a line is pending
 	stamped   bool  // the pending line has its stamp
 	lastNL    bool  // the last byte read was a newline
@@ -145,8 +146,10 @@ const readBuf = 128 << 10
 
 // Run copies lines from in to the log until end of input (or an Exit
 // request at the end of a line), then finishes every current (mode 0744).
+// When in is a Keeper, Run tells it what is logged before each read.
 func (l *Logger) Run(in io.Reader) {
 	l.buf = make([]byte, 0, readBuf+2*LineMax)
+	keeper, _ := in.(Keeper)
 	for {
 		// The original flushes everything before each read, then
 		// handles a pending SIGALRM, then a pending SIGTERM.
@@ -157,6 +160,16 @@ func (l *Logger) Run(in io.Reader) {
 					d.fullcurrent()
 				}
 			}
+		}
+		if keeper != nil {
+			// Everything before the line in progress is written
+			// (and of a long line, its head and what came after).
+			written := l.base + int64(l.lineStart)
+			line := written
+			if l.inTail {
+				line = l.longStart
+			}
+			keeper.Consume(written, line)
 		}
 		want := readBuf
 		if l.exitReq.Load() {
@@ -206,6 +219,9 @@ func (l *Logger) Run(in io.Reader) {
 		if f != nil {
 			f.Close()
 		}
+	}
+	if keeper != nil {
+		keeper.Consume(l.readEnd, l.readEnd)
 	}
 }
 
@@ -288,6 +304,7 @@ func (l *Logger) process(i int) {
 		l.line(buf[ls:limit])
 		l.stamped = false
 		l.inTail = true
+		l.longStart = l.base + int64(ls)
 		i = limit
 		l.lineStart = i
 	}

@@ -32,6 +32,7 @@ const (
 	InStatusText                         // STATUS=Text
 	InStopping                           // STOPPING=1
 	InAdopt                              // in place of InBoot: ./run is already running (Pid, Since, Byte = want, Paused, Ready, KillAfter)
+	InCheckDir                           // the driver is asked to check its directory; Step ignores it
 )
 
 // TimerKind names the machine's timers. Timers exist only while something

@@ -2,7 +2,6 @@ package supervise
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"strconv"
 	"syscall"
@@ -13,7 +12,14 @@ import (
 
 // The per-service NOTIFY_SOCKET: a datagram socket in the abstract
 // namespace (no file, no sun_path length worry), owned by the supervisor.
-// Any process may send to it (systemd's NotifyAccess=all). READY=1,
+// Any process can find it (/proc/net/unix) and send to it, so a datagram
+// counts only when the kernel's credentials of its sender (SO_PASSCRED)
+// say root or the uid the service's main process runs as (its real or
+// effective uid, read from /proc when the message comes): such a sender
+// could signal or ptrace the service anyway. Short-lived helpers of the
+// service (systemd-notify from ./run, a child that exits right after
+// sending) pass, since their uid is taken at sending time. Other senders
+// are ignored, with one warning (and then at most one a minute). READY=1,
 // STATUS=... and STOPPING=1 are recorded; other well-formed assignments
 // are ignored; anything else is garbage, reported once. A flood is cut
 // down to notifyBurst messages a second, reported once; beyond that, the
@@ -25,6 +31,8 @@ const (
 	notifyBuf     = 4096 // longer datagrams are cut (and the rest ignored)
 	notifyBurst   = 200  // messages per second beyond which a flood is declared
 	maxStatusText = 512
+	notifyMaxFds  = 16          // descriptors passed along (BARRIER=1) that are closed at once
+	rejectWarnGap = time.Minute // at most one warning this often for refused senders
 )
 
 type notifySocket struct {
@@ -38,6 +46,16 @@ type notifySocket struct {
 	warnedGarble bool
 	ready        bool // READY=1 posted in this second
 	stopping     bool // STOPPING=1 posted in this second
+	warnedReject time.Time
+	refused      refusal // the last sender refused, so a spray costs no /proc read each
+}
+
+// refusal remembers one refused sender uid for one main process, for a
+// second.
+type refusal struct {
+	pid   int
+	uid   uint32
+	until time.Time
 }
 
 func newNotifySocket(s *Supervisor) (*notifySocket, error) {
@@ -49,6 +67,10 @@ func newNotifySocket(s *Supervisor) (*notifySocket, error) {
 	// ("autobind", e.g. @0001f): short, and no counter shared between the
 	// supervisors of one process.
 	if err := syscall.Bind(fd, &syscall.SockaddrUnix{}); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1); err != nil {
 		syscall.Close(fd)
 		return nil, err
 	}
@@ -70,17 +92,118 @@ func (n *notifySocket) close() { n.f.Close() }
 // serve reads datagrams until the socket is closed. It sleeps in the
 // runtime's poller between messages.
 func (n *notifySocket) serve() {
+	rc, err := n.f.SyscallConn()
+	if err != nil {
+		return
+	}
 	buf := make([]byte, notifyBuf)
+	oob := make([]byte, syscall.CmsgSpace(syscall.SizeofUcred)+syscall.CmsgSpace(4*notifyMaxFds))
 	for {
-		m, err := n.f.Read(buf)
+		var m, oobn int
+		var rerr error
+		err := rc.Read(func(fd uintptr) bool {
+			m, oobn, _, _, rerr = syscall.Recvmsg(int(fd), buf, oob, syscall.MSG_CMSG_CLOEXEC)
+			return rerr != syscall.EAGAIN
+		})
 		if err != nil {
-			if err == syscall.EINTR || err == io.EOF {
-				continue // io.EOF: an empty datagram, not the end of the socket
+			return // closed at exit
+		}
+		if rerr != nil {
+			if rerr == syscall.EINTR || rerr == syscall.ENOMEM || rerr == syscall.ENOBUFS {
+				continue
 			}
 			return
 		}
-		n.handle(buf[:m], time.Now())
+		cred := credentials(oob[:oobn])
+		now := time.Now()
+		if !n.allowed(cred, now) {
+			n.refuse(cred, now)
+			continue
+		}
+		n.handle(buf[:m], now)
 	}
+}
+
+// credentials returns the sender's credentials from a datagram's control
+// messages (nil when there are none), and closes any descriptors that came
+// with it (systemd-notify's BARRIER=1 sends one and waits for its close).
+func credentials(oob []byte) *syscall.Ucred {
+	msgs, err := syscall.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	var cred *syscall.Ucred
+	for i := range msgs {
+		switch msgs[i].Header.Type {
+		case syscall.SCM_CREDENTIALS:
+			if c, err := syscall.ParseUnixCredentials(&msgs[i]); err == nil {
+				cred = c
+			}
+		case syscall.SCM_RIGHTS:
+			if fds, err := syscall.ParseUnixRights(&msgs[i]); err == nil {
+				for _, fd := range fds {
+					syscall.Close(fd)
+				}
+			}
+		}
+	}
+	return cred
+}
+
+// allowed says whether a sender may act for the service: root, or the
+// real or effective uid of the service's main process.
+func (n *notifySocket) allowed(cred *syscall.Ucred, now time.Time) bool {
+	if cred == nil {
+		return false
+	}
+	if cred.Uid == 0 {
+		return true
+	}
+	pid := int(n.s.runPid.Load())
+	if pid <= 0 {
+		return false
+	}
+	if r := n.refused; r.pid == pid && r.uid == cred.Uid && now.Before(r.until) {
+		return false
+	}
+	real, eff, ok := procUids(pid)
+	if ok && (cred.Uid == real || cred.Uid == eff) {
+		return true
+	}
+	n.refused = refusal{pid: pid, uid: cred.Uid, until: now.Add(time.Second)}
+	return false
+}
+
+// refuse reports a refused sender: once, then at most once a minute.
+func (n *notifySocket) refuse(cred *syscall.Ucred, now time.Time) {
+	if !n.warnedReject.IsZero() && now.Sub(n.warnedReject) < rejectWarnGap {
+		return
+	}
+	n.warnedReject = now
+	who := "a sender without credentials"
+	if cred != nil {
+		who = "pid " + strconv.Itoa(int(cred.Pid)) + " uid " + strconv.FormatUint(uint64(cred.Uid), 10)
+	}
+	cli.Warn(n.s.log, n.s.prog, "notify socket of ", n.s.name, ": ignoring messages from ", who, ": neither root nor the service's user")
+}
+
+// procUids reads the real and effective uid of pid from /proc.
+func procUids(pid int) (real, eff uint32, ok bool) {
+	b := readSome("/proc/"+strconv.Itoa(pid)+"/status", 4096)
+	i := bytes.Index(b, []byte("\nUid:"))
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := bytes.Fields(b[i+len("\nUid:"):])
+	if len(f) < 2 {
+		return 0, 0, false
+	}
+	r, err1 := strconv.ParseUint(string(f[0]), 10, 32)
+	e, err2 := strconv.ParseUint(string(f[1]), 10, 32)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return uint32(r), uint32(e), true
 }
 
 func (n *notifySocket) handle(msg []byte, now time.Time) {

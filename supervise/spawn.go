@@ -103,14 +103,22 @@ func (s *Supervisor) spawnRun() Input {
 		if readEnd != nil {
 			readEnd.Close()
 		}
-		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.ENOMEM) {
+		switch {
+		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.ENOMEM):
 			cli.Warn(s.log, s.prog, "unable to fork for ", s.name, ": ", err)
-		} else {
+		case errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE):
+			// Out of descriptors: said once, until a start succeeds.
+			if !s.warnedFds {
+				s.warnedFds = true
+				cli.Fatal(s.log, s.prog, 0, "unable to start ", s.name, "/run: ", err)
+			}
+		default:
 			cli.Fatal(s.log, s.prog, 0, "unable to start ", s.name, "/run: ", err)
 		}
 		return Input{Kind: InRunFailed}
 	}
 	s.killpg = killpg
+	s.warnedFds = false
 	if s.readyPipe != nil {
 		s.readyPipe.Close()
 	}

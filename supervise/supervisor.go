@@ -1,11 +1,14 @@
 package supervise
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,6 +49,11 @@ type Config struct {
 	Stdin, Stdout, Stderr *os.File
 	// NoNotifySocket turns off the per-service NOTIFY_SOCKET.
 	NoNotifySocket bool
+	// WatchDir has the supervisor watch the directory holding its own
+	// (inotify, one descriptor), so that it notices at once when its
+	// directory is removed, even with nothing running. svscan's
+	// all-in-one mode leaves it off and calls CheckDir from its scans.
+	WatchDir bool
 }
 
 // Supervisor runs one service directory. Build it with New, then call Run.
@@ -67,10 +75,12 @@ type Supervisor struct {
 	gen     [numTimers]uint64
 
 	lock, control, controlW, ok *os.File
+	dirWatch                    *os.File // inotify on the service directory (WatchDir)
 
 	notify     *notifySocket
-	readyPipe  *os.File // read end of the notification-fd pipe of the current run
-	killpg     bool     // the current run was started as a group leader
+	runPid     atomic.Int64 // the machine's run pid, for the notify socket's reader
+	readyPipe  *os.File     // read end of the notification-fd pipe of the current run
+	killpg     bool         // the current run was started as a group leader
 	warnedNfd  bool
 	warnedJSON bool
 
@@ -82,6 +92,13 @@ type Supervisor struct {
 	bootID     string
 	startPid   int    // the pid whose start time is startTick
 	startTick  uint64 // cached: read once per run
+
+	warnedFds bool // out of descriptors for ./run: said once until a start succeeds
+	statusFds bool // out of descriptors for supervise/status: said once until a write succeeds
+
+	dirKey  [2]uint64 // device and inode of the service directory at New
+	suspect bool      // a status write found no directory: check it
+	gone    bool      // the directory is gone: no more ./run, exit when it ends
 }
 
 // SetupError is a fatal error of New, with daemontools' wording; the
@@ -126,6 +143,10 @@ func New(cfg Config) (*Supervisor, error) {
 		s.absDir = real
 	}
 
+	var dst syscall.Stat_t
+	if err := syscall.Stat(s.dir, &dst); err == nil {
+		s.dirKey = [2]uint64{uint64(dst.Dev), dst.Ino}
+	}
 	normallyUp := true
 	if _, err := os.Stat(s.path(svdir.Down)); err == nil {
 		normallyUp = false
@@ -191,6 +212,9 @@ func New(cfg Config) (*Supervisor, error) {
 			s.notify = ns
 		}
 	}
+	if cfg.WatchDir {
+		s.dirWatch = watchDir(s.absDir)
+	}
 	s.initial = initial
 	return s, nil
 }
@@ -207,6 +231,66 @@ func ServiceName(path string) string {
 		}
 	}
 	return base
+}
+
+// watchDir returns an inotify descriptor watching the directory that holds
+// dir for the removal or renaming of entries, or nil (the other checks
+// still notice, later). Watching dir itself would not do: its
+// IN_DELETE_SELF waits until the files the supervisor holds open in it
+// are closed.
+func watchDir(absDir string) *os.File {
+	fd, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	const mask = syscall.IN_DELETE | syscall.IN_MOVED_FROM | syscall.IN_ONLYDIR
+	if _, err := syscall.InotifyAddWatch(fd, filepath.Dir(absDir), mask); err != nil {
+		syscall.Close(fd)
+		return nil
+	}
+	return os.NewFile(uintptr(fd), "inotify")
+}
+
+// readDirWatch turns the removal or renaming of an entry named as the
+// service directory into a check of it; it sleeps in the runtime's poller
+// meanwhile.
+func (s *Supervisor) readDirWatch() {
+	base := filepath.Base(s.absDir)
+	buf := make([]byte, 64*(syscall.SizeofInotifyEvent+syscall.NAME_MAX+1))
+	for {
+		n, err := s.dirWatch.Read(buf)
+		if err != nil && n <= 0 {
+			return // closed at exit
+		}
+		if namesEntry(buf[:n], base) {
+			s.post(Input{Kind: InCheckDir})
+		}
+	}
+}
+
+// namesEntry reports whether the inotify events in b name base (or were
+// too many to tell: a queue overflow).
+func namesEntry(b []byte, base string) bool {
+	// struct inotify_event: wd, mask, cookie, len (4 bytes each), name.
+	for len(b) >= syscall.SizeofInotifyEvent {
+		mask := binary.NativeEndian.Uint32(b[4:8])
+		end := syscall.SizeofInotifyEvent + int(binary.NativeEndian.Uint32(b[12:16]))
+		if end > len(b) {
+			return false
+		}
+		if mask&syscall.IN_Q_OVERFLOW != 0 {
+			return true
+		}
+		name := b[syscall.SizeofInotifyEvent:end]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		if string(name) == base {
+			return true
+		}
+		b = b[end:]
+	}
+	return false
 }
 
 func readSome(path string, n int) []byte {
@@ -229,13 +313,17 @@ func (s *Supervisor) Dir() string { return s.absDir }
 // down), then releases the directory and returns.
 func (s *Supervisor) Run() {
 	go s.readControl()
+	if s.dirWatch != nil {
+		go s.readDirWatch()
+		s.checkGone(time.Now()) // removed before the watch was set up
+	}
 	if s.notify != nil {
 		go s.notify.serve()
 	}
 	if p := s.adopt; p != nil {
 		killAfter, _ := readMillis(s.path(FileTimeoutKill))
 		s.killpg = s.exists(FileKillPG)
-		s.apply(s.m.Step(Input{Kind: InAdopt, Pid: p.Pid, Since: s.adoptFrom.When.Time(), Byte: s.adoptFrom.Want,
+		s.apply(s.step(Input{Kind: InAdopt, Pid: p.Pid, Since: s.adoptFrom.When.Time(), Byte: s.adoptFrom.Want,
 			Paused: s.adoptFrom.Paused, Ready: s.adoptReady, KillAfter: killAfter, Now: time.Now()}))
 		go func() {
 			if p.Wait() {
@@ -243,10 +331,10 @@ func (s *Supervisor) Run() {
 			}
 		}()
 	} else {
-		s.apply(s.m.Step(Input{Kind: InBoot, Now: time.Now()}))
+		s.apply(s.step(Input{Kind: InBoot, Now: time.Now()}))
 	}
 	for _, c := range s.initial {
-		s.apply(s.m.Step(Input{Kind: InControl, Byte: c, Now: time.Now()}))
+		s.apply(s.step(Input{Kind: InControl, Byte: c, Now: time.Now()}))
 	}
 	for !s.m.Done() {
 		in := <-s.in
@@ -263,7 +351,13 @@ func (s *Supervisor) Run() {
 			s.adopt.Close() // it is gone: nothing may be signalled through it
 			s.adopt = nil
 		}
-		s.apply(s.m.Step(in))
+		if in.Kind == InRunExited || in.Kind == InTimer || in.Kind == InCheckDir || s.suspect {
+			s.checkGone(in.Now)
+		}
+		if in.Kind == InCheckDir {
+			continue
+		}
+		s.apply(s.step(in))
 	}
 	for i := range s.timers {
 		s.stopTimer(TimerKind(i))
@@ -272,6 +366,55 @@ func (s *Supervisor) Run() {
 	close(s.quit)
 	s.closeFiles()
 }
+
+// checkGone notices a service directory that has been removed, or renamed
+// out of reach (its files can no longer be written where they were): it
+// says so once and acts as svc -x, so ./run is not started again and
+// supervise exits once the running process (and ./finish) has ended.
+func (s *Supervisor) checkGone(now time.Time) {
+	s.suspect = false
+	if s.gone || !s.dirGone() {
+		return
+	}
+	s.gone = true
+	cli.Warn(s.log, s.prog, s.name, " is gone: not restarting ", s.name, "/run, exiting when it is down")
+	s.apply(s.step(Input{Kind: InControl, Byte: 'x', Now: now}))
+}
+
+// dirGone reports whether the service directory no longer is where it
+// was: no such path, another directory there, or one with no links left.
+func (s *Supervisor) dirGone() bool {
+	var st syscall.Stat_t
+	err := syscall.Stat(s.dir, &st)
+	if err == syscall.ENOENT || err == syscall.ENOTDIR {
+		return true
+	}
+	if err != nil {
+		return false // EACCES, ENOMEM, ...: not proof of anything
+	}
+	return st.Nlink == 0 || s.dirKey != [2]uint64{} && s.dirKey != [2]uint64{uint64(st.Dev), st.Ino}
+}
+
+// step feeds the machine and publishes its run pid for the notify socket.
+func (s *Supervisor) step(in Input) []Action {
+	acts := s.m.Step(in)
+	s.runPid.Store(int64(s.m.RunPid()))
+	return acts
+}
+
+// Control delivers svc command bytes to the supervisor as if written to
+// supervise/control, without the FIFO (svscan's all-in-one mode). After
+// Run has returned it does nothing.
+func (s *Supervisor) Control(cmds []byte) {
+	for _, c := range cmds {
+		s.post(Input{Kind: InControl, Byte: c})
+	}
+}
+
+// CheckDir asks the supervisor to check that its directory is still
+// there (svscan's all-in-one mode, when a scan no longer finds it), so an
+// idle supervisor of a removed directory ends too.
+func (s *Supervisor) CheckDir() { s.post(Input{Kind: InCheckDir}) }
 
 // post hands an input to the loop, or drops it once the loop is gone.
 func (s *Supervisor) post(in Input) {
@@ -282,7 +425,7 @@ func (s *Supervisor) post(in Input) {
 }
 
 func (s *Supervisor) closeFiles() {
-	for _, f := range []*os.File{s.control, s.controlW, s.ok, s.readyPipe} {
+	for _, f := range []*os.File{s.control, s.controlW, s.ok, s.readyPipe, s.dirWatch} {
 		if f != nil {
 			f.Close()
 		}
@@ -361,7 +504,7 @@ func (s *Supervisor) apply(acts []Action) {
 		}
 		if next != nil {
 			next.Now = time.Now()
-			queue = append(append([]Action(nil), s.m.Step(*next)...), queue...)
+			queue = append(append([]Action(nil), s.step(*next)...), queue...)
 		}
 	}
 }
@@ -405,7 +548,20 @@ func (s *Supervisor) stopTimer(t TimerKind) {
 // announce writes supervise/status (daemontools' 18 bytes, with its
 // warnings on failure) and supervise/status.json.
 func (s *Supervisor) announce() {
+	if s.gone {
+		return // nowhere to write; said once by checkGone
+	}
 	if err := status.Write(s.dir, s.m.Status18()); err != nil {
+		if errors.Is(err, syscall.ENOENT) && s.dirGone() {
+			s.suspect = true
+			return // checkGone says it, once, before the next event
+		}
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			if s.statusFds {
+				return
+			}
+			s.statusFds = true
+		}
 		var pe *os.PathError
 		var le *os.LinkError
 		switch {
@@ -416,6 +572,8 @@ func (s *Supervisor) announce() {
 		default:
 			cli.Warn(s.log, s.prog, "unable to write ", s.name, "/supervise/status.new: ", err)
 		}
+	} else {
+		s.statusFds = false
 	}
 	snap := s.m.Snapshot()
 	snap.Supervisor = os.Getpid()
@@ -424,6 +582,10 @@ func (s *Supervisor) announce() {
 		snap.PidStart = s.startTime(snap.Pid)
 	}
 	if err := state.Write(s.dir, &snap); err != nil && !s.warnedJSON {
+		if errors.Is(err, syscall.ENOENT) && s.dirGone() {
+			s.suspect = true
+			return
+		}
 		s.warnedJSON = true
 		cli.Warn(s.log, s.prog, "unable to write ", s.name, "/", state.File, ": ", err)
 	}

@@ -10,6 +10,9 @@
 //
 // Corpora (written under -dir, never in the repository): "short", lines of
 // 20..400 bytes, and "long", lines of 1000..200000 bytes; -mb MB each.
+// With -input pipe, each logger reads the corpus from a pipe that cat(1)
+// fills, as under svscan (ours then keeps in the pipe what is not logged
+// yet); with -input file (the default), from the corpus file itself.
 // Every logger writes into a directory on the same disk as cat's output,
 // with 16 MB files and 5 kept, with and without TAI64N stamps. Wall time
 // gives MB/s; the child's user+system time gives CPU seconds per MB. The
@@ -39,7 +42,15 @@ func main() {
 	bin := flag.String("bin", "/tmp/svb", "directory with our multilog and tai64n links to svbridge")
 	dir := flag.String("dir", "/tmp/svbridge-bench", "scratch directory for corpora and logs")
 	mb := flag.Int("mb", 200, "corpus size in MB")
+	input := flag.String("input", "file", "what the programs read: the corpus \"file\", or a \"pipe\" cat fills")
 	flag.Parse()
+	switch *input {
+	case "file":
+	case "pipe":
+		viaPipe = true
+	default:
+		fatal(fmt.Errorf("-input %q: want file or pipe", *input))
+	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		fatal(err)
 	}
@@ -54,7 +65,7 @@ func main() {
 			fatal(err)
 		}
 		for _, stamp := range []bool{false, true} {
-			title := fmt.Sprintf("corpus %s (%d MB, lines %d..%d bytes), stamps %v", c.name, *mb, c.min, c.max, stamp)
+			title := fmt.Sprintf("corpus %s (%d MB, lines %d..%d bytes), stamps %v, input from a %s", c.name, *mb, c.min, c.max, stamp, *input)
 			fmt.Println(title)
 			res := map[string]result{}
 			var order []string
@@ -69,7 +80,7 @@ func main() {
 			report(res, order, "ours multilog", size)
 		}
 		if c.name == "short" {
-			fmt.Printf("tai64n on corpus %s, output to /dev/null\n", c.name)
+			fmt.Printf("tai64n on corpus %s, output to /dev/null, input from a %s\n", c.name, *input)
 			res := map[string]result{}
 			var order []string
 			for _, p := range []struct{ name, path string }{
@@ -126,8 +137,11 @@ func runCat(dir, corpus string) result {
 	return r
 }
 
+// viaPipe: the programs read the corpus from a pipe that cat fills.
+var viaPipe bool
+
 // run starts prog with stdin from in (and stdout to out, if given) and
-// returns its wall time and user+system time.
+// returns its wall time and user+system time (not cat's, with viaPipe).
 func run(in, out, prog string, args ...string) result {
 	f, err := os.Open(in)
 	if err != nil {
@@ -136,6 +150,34 @@ func run(in, out, prog string, args ...string) result {
 	defer f.Close()
 	cmd := exec.Command(prog, args...)
 	cmd.Stdin = f
+	if viaPipe {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			fatal(err)
+		}
+		feed := exec.Command("/bin/cat")
+		feed.Stdin, feed.Stdout, feed.Stderr = f, pw, os.Stderr
+		cmd.Stdin = pr
+		t0 := time.Now()
+		if err := feed.Start(); err != nil {
+			fatal(err)
+		}
+		pw.Close()
+		defer func() {
+			pr.Close()
+			feed.Wait()
+		}()
+		r := start(cmd, out, prog)
+		if r.wall > 0 {
+			r.wall = time.Since(t0)
+		}
+		return r
+	}
+	return start(cmd, out, prog)
+}
+
+// start runs cmd, with stdout to out if given, and times it.
+func start(cmd *exec.Cmd, out, prog string) result {
 	cmd.Stderr = os.Stderr
 	if out != "" {
 		o, err := os.Create(out)

@@ -132,13 +132,21 @@ type proc struct {
 
 func startSvscan(t *testing.T, dir string, env ...string) *proc {
 	t.Helper()
+	return startSvscanUnder(t, nil, dir, env...)
+}
+
+// startSvscanUnder starts svscan through a wrapper command (such as
+// prlimit and its options) that execs it.
+func startSvscanUnder(t *testing.T, wrapper []string, dir string, env ...string) *proc {
+	t.Helper()
 	outPath := filepath.Join(t.TempDir(), "svscan.out")
 	out, err := os.Create(outPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	cmd := exec.Command(filepath.Join(binDir, "svscan"), dir)
+	argv := append(append(wrapper[:len(wrapper):len(wrapper)], filepath.Join(binDir, "svscan")), dir)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH")), env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -38,6 +39,12 @@ const (
 	DefaultSettle      = 40 * time.Millisecond  // quiet time before starting a freshly made dir
 	DefaultLogGrace    = 10 * time.Second       // how long a stopping logger may take to drain
 	DefaultMaxServices = 1000                   // daemontools' SERVICES
+	DefaultStopLimit   = 10 * time.Second       // longest orderly stop before what is left is killed
+	forceGrace         = 3 * time.Second        // all-in-one: after the kill, how long before svscan returns anyway
+	unreachableAfter   = time.Second            // FIFO failures this long make svscan signal a supervise itself
+	fdsPerSupervisor   = 8                      // all-in-one: descriptors one supervisor may need (files, notify socket, a spawn's pipes)
+	fdReserve          = 64                     // all-in-one: descriptors kept free for running services and svscan
+	fdRecount          = 256                    // all-in-one: closer than this to the reserve, descriptors are counted again
 	retryControl       = 100 * time.Millisecond // retry period of svc commands while stopping
 	youngPending       = time.Second            // a periodic scan leaves younger new dirs to the settle logic
 )
@@ -77,6 +84,7 @@ type Config struct {
 	Interval    time.Duration // rescan period
 	Settle      time.Duration // quiet time before starting a dir noticed while it is being filled
 	LogGrace    time.Duration // after "x" to a stopping logger, how long before "dx"
+	StopLimit   time.Duration // after SIGTERM, how long before every supervise left (and its children) is killed
 	MaxServices int
 }
 
@@ -134,6 +142,12 @@ type Scanner struct {
 	stopping bool
 	lastScan time.Time
 	lastID   int // in-process supervisors get ids -1, -2, ... in place of pids
+	inproc   map[int]*supervise.Supervisor
+
+	noFds    []string  // supervise not started for want of descriptors since the last scan
+	fdFree   int       // all-in-one: free descriptors, as last counted less what was handed out since
+	stopAt   time.Time // SIGTERM arrived
+	forcedAt time.Time // StopLimit passed: what was left has been killed
 }
 
 // New returns a Scanner for cfg.
@@ -146,6 +160,9 @@ func New(cfg Config) *Scanner {
 	}
 	if cfg.LogGrace <= 0 {
 		cfg.LogGrace = DefaultLogGrace
+	}
+	if cfg.StopLimit <= 0 {
+		cfg.StopLimit = DefaultStopLimit
 	}
 	if cfg.MaxServices <= 0 {
 		cfg.MaxServices = DefaultMaxServices
@@ -184,6 +201,7 @@ func New(cfg Config) *Scanner {
 		prog:    prog,
 		exits:   make(chan exited, 64),
 		pending: make(map[string]*pending),
+		inproc:  make(map[int]*supervise.Supervisor),
 		scanWd:  -1,
 	}
 }
@@ -220,8 +238,9 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			s.cfg.Observer.Alive()
 		}
 		if s.stopping {
-			s.stopStep(time.Now())
-			if s.running() == 0 {
+			now := time.Now()
+			s.stopStep(now)
+			if s.running() == 0 || !s.forcedAt.IsZero() && now.Sub(s.forcedAt) >= forceGrace {
 				s.closeAll()
 				if s.cfg.OwnCgroup {
 					s.endLeftovers()
@@ -240,6 +259,7 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			case syscall.SIGTERM:
 				if !s.stopping {
 					s.stopping = true
+					s.stopAt = time.Now()
 					if s.cfg.Observer != nil {
 						s.cfg.Observer.Stopping()
 					}
@@ -285,6 +305,11 @@ func (s *Scanner) armWake(wake *time.Timer, now time.Time) {
 		}
 	}
 	if s.stopping {
+		if s.forcedAt.IsZero() {
+			consider(s.stopAt.Add(s.cfg.StopLimit))
+		} else {
+			consider(s.forcedAt.Add(forceGrace))
+		}
 		for _, e := range s.entries {
 			switch {
 			case e.pid != 0 && !e.downSent:
@@ -329,6 +354,7 @@ func (s *Scanner) running() int {
 // supervise processes have exited are forgotten.
 func (s *Scanner) scan() {
 	s.lastScan = time.Now()
+	s.fdFree = 0 // count again
 	s.collect()
 	for _, e := range s.entries {
 		e.active = false
@@ -356,8 +382,35 @@ func (s *Scanner) scan() {
 			s.start(name)
 		}
 	}
+	for _, e := range s.entries {
+		if !e.active {
+			// Gone from the scan dir: an all-in-one supervisor checks
+			// whether its files are still reachable (a supervise process
+			// watches the scan dir itself).
+			for _, pid := range []int{e.pid, e.logPid} {
+				if sup := s.inproc[pid]; sup != nil {
+					sup.CheckDir()
+				}
+			}
+		}
+	}
 	s.sweep()
+	s.reportNoFds()
 	s.scanDone()
+}
+
+// reportNoFds says once per scan which supervise could not be started for
+// want of descriptors (they are tried again at the next scan).
+func (s *Scanner) reportNoFds() {
+	if len(s.noFds) == 0 {
+		return
+	}
+	more := ""
+	if n := len(s.noFds) - 1; n > 0 {
+		more = " and " + strconv.Itoa(n) + " more"
+	}
+	s.warn("unable to start supervise ", s.noFds[0], more, ": ", syscall.EMFILE)
+	s.noFds = s.noFds[:0]
 }
 
 // lookupName finds the entry whose directory is called name now.
@@ -454,8 +507,12 @@ func (s *Scanner) start(name string) bool {
 			return false
 		}
 		if hasLog && !s.recoverPipe(e, name) {
+			if s.cfg.InProcess && !s.haveFds(2) {
+				s.startFailed(name, syscall.EMFILE)
+				return false
+			}
 			if err := s.openPipe(e); err != nil {
-				s.warn("unable to create pipe for ", name, ": ", err)
+				s.pipeFailed(name, err)
 				return false
 			}
 		}
@@ -475,7 +532,7 @@ func (s *Scanner) start(name string) bool {
 			// first seen is picked up when its supervise is (re)started.
 			if hasLog, err := s.logDir(name); err == nil && hasLog {
 				if err := s.openPipe(e); err != nil {
-					s.warn("unable to create pipe for ", name, ": ", err)
+					s.pipeFailed(name, err)
 				}
 			}
 		}
@@ -598,9 +655,25 @@ func (s *Scanner) startLog(e *entry) {
 	e.exitSent, e.killSent = false, false
 }
 
+// pipeFailed reports a log pipe that could not be made; for want of
+// descriptors, with the supervise not started in this scan.
+func (s *Scanner) pipeFailed(name string, err error) {
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		s.startFailed(name, err)
+		return
+	}
+	s.warn("unable to create pipe for ", name, ": ", err)
+}
+
 // startFailed reports a supervise that could not start. In-process, the
 // engine's setup error is printed as the supervise program would print it.
 func (s *Scanner) startFailed(name string, err error) {
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		if !slices.Contains(s.noFds, name) {
+			s.noFds = append(s.noFds, name)
+		}
+		return
+	}
 	var se *supervise.SetupError
 	if errors.As(err, &se) {
 		cli.Message(s.cfg.Warn, "supervise", "fatal", se.Error())
@@ -656,6 +729,7 @@ func (s *Scanner) logical(p string) string {
 
 // exited handles the end of a supervise process.
 func (s *Scanner) exited(pid int) {
+	delete(s.inproc, pid)
 	for _, e := range s.entries {
 		switch pid {
 		case e.pid:
@@ -752,12 +826,17 @@ func (s *Scanner) unread(e *entry) int {
 // once a service's supervise has exited, the scanner's write end of the
 // pipe is closed and its logger's supervise gets "x", so the logger reads
 // up to end of file, exits, and is not restarted; a logger that has not
-// finished after LogGrace gets "dx".
+// finished after LogGrace gets "dx". A supervise that its FIFO cannot
+// reach is signalled directly; StopLimit after SIGTERM, whatever is left
+// is killed.
 func (s *Scanner) stopStep(now time.Time) {
+	if s.forcedAt.IsZero() && now.Sub(s.stopAt) >= s.cfg.StopLimit {
+		s.force(now)
+	}
 	for _, e := range s.entries {
 		if e.pid != 0 {
 			if !e.downSent {
-				e.downSent = s.control(e, e.name, "dx", now)
+				e.downSent = s.control(e, e.pid, e.name, "dx", now)
 			}
 			continue
 		}
@@ -769,20 +848,48 @@ func (s *Scanner) stopStep(now time.Time) {
 		log := filepath.Join(e.name, svdir.Log)
 		switch {
 		case !e.exitSent:
-			if s.control(e, log, "x", now) {
+			if s.control(e, e.logPid, log, "x", now) {
 				e.exitSent, e.exitAt = true, now
 			}
 		case !e.killSent && now.Sub(e.exitAt) >= s.cfg.LogGrace:
-			e.killSent = s.control(e, log, "dx", now)
+			e.killSent = s.control(e, e.logPid, log, "dx", now)
 		}
 	}
 }
 
-// control sends cmds to the supervise of dir (relative to the scan dir).
-// A supervise that has only just started may not have opened its FIFO
-// yet: failures are retried by the caller and reported once, after a
-// second.
-func (s *Scanner) control(e *entry, dir, cmds string, now time.Time) bool {
+// force ends what is left after StopLimit: in all-in-one mode, each
+// supervisor kills its service and exits; otherwise each supervise
+// process and its children get SIGKILL.
+func (s *Scanner) force(now time.Time) {
+	s.forcedAt = now
+	n := s.running()
+	if n == 0 {
+		return
+	}
+	s.warn("stop took longer than ", s.cfg.StopLimit.String(), ": killing ", strconv.Itoa(n), " supervise left")
+	for _, e := range s.entries {
+		for _, pid := range []int{e.pid, e.logPid} {
+			if sup := s.inproc[pid]; sup != nil {
+				sup.Control([]byte("dxk"))
+			} else if pid > 0 {
+				killTree(pid, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
+// control sends cmds to the supervise of dir (relative to the scan dir),
+// whose pid is pid. In all-in-one mode it needs no FIFO. A supervise that
+// has only just started may not have opened its FIFO yet: failures are
+// retried by the caller and reported once, after a second; then, as the
+// FIFO cannot reach it (directory gone, no descriptors left), its children
+// and then the supervise itself get SIGTERM, and the command counts as
+// delivered.
+func (s *Scanner) control(e *entry, pid int, dir, cmds string, now time.Time) bool {
+	if sup := s.inproc[pid]; sup != nil {
+		sup.Control([]byte(cmds))
+		return true
+	}
 	err := svctl.Control(s.path(dir), []byte(cmds))
 	if err == nil {
 		e.failSince = time.Time{}
@@ -790,21 +897,101 @@ func (s *Scanner) control(e *entry, dir, cmds string, now time.Time) bool {
 	}
 	if e.failSince.IsZero() {
 		e.failSince = now
-	} else if !e.failWarned && now.Sub(e.failSince) >= time.Second {
-		e.failWarned = true
-		var ce *svctl.Error
-		if errors.As(err, &ce) {
-			err = ce.Err
+	} else if now.Sub(e.failSince) >= unreachableAfter {
+		if !e.failWarned {
+			e.failWarned = true
+			var ce *svctl.Error
+			if errors.As(err, &ce) {
+				err = ce.Err
+			}
+			s.warn("unable to control ", dir, ": ", err)
 		}
-		s.warn("unable to control ", dir, ": ", err)
+		if s.stopping && pid > 0 {
+			e.failSince = time.Time{}
+			killTree(pid, syscall.SIGTERM)
+			return true
+		}
 	}
 	return false
+}
+
+// haveFds reports whether n descriptors can be handed out with fdReserve
+// left, and counts them as handed out. It counts the open descriptors only
+// when the last count, less what was handed out since, comes near the
+// reserve, so starting many services costs few counts.
+func (s *Scanner) haveFds(n int) bool {
+	if s.fdFree < n+fdReserve+fdRecount {
+		s.fdFree = fdRoom()
+	}
+	if s.fdFree < n+fdReserve {
+		return false
+	}
+	s.fdFree -= n
+	return true
+}
+
+// fdRoom returns how many more descriptors this process may open (0 when
+// it cannot even count them).
+func fdRoom() int {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil {
+		return 0
+	}
+	f, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return 0
+	}
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	if lim.Cur > 1<<30 {
+		return 1 << 30
+	}
+	return max(int(lim.Cur)-len(names), 0)
+}
+
+// killTree sends sig to the children of pid (to the process group of a
+// child that leads one), with SIGCONT after SIGTERM, then to pid itself.
+// The children are found in /proc/PID/task/*/children.
+func killTree(pid int, sig syscall.Signal) {
+	for _, c := range children(pid) {
+		if pg, err := syscall.Getpgid(c); err == nil && pg == c {
+			syscall.Kill(-c, sig)
+		}
+		syscall.Kill(c, sig)
+		if sig == syscall.SIGTERM {
+			syscall.Kill(c, syscall.SIGCONT)
+		}
+	}
+	syscall.Kill(pid, sig)
+}
+
+// children lists the child processes of pid.
+func children(pid int) []int {
+	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	var kids []int
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil && c > 0 {
+				kids = append(kids, c)
+			}
+		}
+	}
+	return kids
 }
 
 // spawnInProcess runs the supervise engine on wd/operand in this process.
 // Its setup (lock, FIFOs, first status) is done before it returns, as a
 // supervise process would do it before anything else.
 func (s *Scanner) spawnInProcess(wd, operand string, files [3]*os.File) (int, error) {
+	if !s.haveFds(fdsPerSupervisor) {
+		// Leave the running services their descriptors: status writes,
+		// restarts, svscan's own stop.
+		return 0, syscall.EMFILE
+	}
 	dir := filepath.Join(wd, operand)
 	name := operand
 	if operand == svdir.Log {
@@ -827,6 +1014,7 @@ func (s *Scanner) spawnInProcess(wd, operand string, files [3]*os.File) (int, er
 	}
 	s.lastID--
 	id := s.lastID
+	s.inproc[id] = sup
 	go func() {
 		sup.Run()
 		s.exits <- exited{id}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/svbridge/svbridge/internal/tai64n"
 )
@@ -77,5 +78,11 @@ func Write(dir string, s Status) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(dir, "supervise", "status"))
+	// rename(2) itself, not os.Rename: that one reports EEXIST for a
+	// directory in the way, where the original's message says EISDIR.
+	to := filepath.Join(dir, "supervise", "status")
+	if err := syscall.Rename(tmp, to); err != nil {
+		return &os.LinkError{Op: "rename", Old: tmp, New: to, Err: err}
+	}
+	return nil
 }

@@ -53,7 +53,9 @@ func TestMessages(t *testing.T) {
 
 // FuzzParse checks what must hold for any words: no panic, the operands
 // are the tail of the words, and each option is a letter of the spec with
-// an argument exactly when the spec says so.
+// an argument exactly when the spec says so. The comparison with the
+// original's getopt, byte for byte, is in the programs that use Parse:
+// setlock's and softlimit's FuzzOptions run Debian's binaries.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"-n\x00f\x00x", "-o5\x00-t\x003", "--\x00-x", "-o", "-\x00x", "--foo\x00x", "-nxo\x00\x00y"} {
 		f.Add(s)

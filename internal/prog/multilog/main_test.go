@@ -15,6 +15,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/testkit"
+	"golang.org/x/sys/unix"
 )
 
 // binDir holds multilog, a link to the test binary, which is the program
@@ -29,7 +30,7 @@ func ours(name string) string { return filepath.Join(binDir, name) }
 
 // needOriginal skips when Debian's daemontools binary is absent, and
 // returns its path.
-func needOriginal(t *testing.T, name string) string {
+func needOriginal(t testing.TB, name string) string {
 	t.Helper()
 	testkit.NeedDaemontools(t, name)
 	return testkit.Daemontools(name)
@@ -70,9 +71,10 @@ type result struct {
 }
 
 // runIn runs bin with the script in a fresh directory, stdin from a file
-// holding input, after setup(t, dir) prepared the directory (a fixture
-// that cannot be made fails the test).
-func runIn(t *testing.T, bin string, script []string, input []byte, setup func(t *testing.T, dir string)) result {
+// holding input (or, with viaPipe, from a pipe that holds all of input and
+// has no writer left), after setup(t, dir) prepared the directory (a
+// fixture that cannot be made fails the test).
+func runIn(t *testing.T, bin string, script []string, input []byte, setup func(t *testing.T, dir string), viaPipe bool) result {
 	t.Helper()
 	dir := t.TempDir()
 	work := filepath.Join(dir, "w")
@@ -89,6 +91,10 @@ func runIn(t *testing.T, bin string, script []string, input []byte, setup func(t
 		t.Fatal(err)
 	}
 	defer f.Close()
+	if viaPipe {
+		f = filledPipe(t, input)
+		defer f.Close()
+	}
 	var stderr bytes.Buffer
 	cmd := exec.Command(bin, script...)
 	cmd.Dir = work
@@ -113,11 +119,32 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func compare(t *testing.T, script []string, input []byte, setup func(t *testing.T, dir string)) {
+// filledPipe returns the read end of a pipe holding input, whose write end
+// is closed: a reader gets all of it at once, then the end of input.
+func filledPipe(t *testing.T, input []byte) *os.File {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, 1<<20); err != nil {
+		t.Skipf("cannot make a 1 MiB pipe: %v", err)
+	}
+	if len(input) > 1<<20 {
+		t.Fatalf("input of %d bytes does not fit the pipe", len(input))
+	}
+	if _, err := w.Write(input); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func compare(t *testing.T, script []string, input []byte, setup func(t *testing.T, dir string), viaPipe bool) {
 	t.Helper()
 	orig := needOriginal(t, "multilog")
-	want := runIn(t, orig, script, input, setup)
-	got := runIn(t, ours("multilog"), script, input, setup)
+	want := runIn(t, orig, script, input, setup, viaPipe)
+	got := runIn(t, ours("multilog"), script, input, setup, viaPipe)
 	if got.code != want.code {
 		t.Errorf("exit code %d, original %d", got.code, want.code)
 	}
@@ -152,16 +179,37 @@ func lines(n int) []byte {
 }
 
 func TestCompareWithOriginal(t *testing.T) {
+	for _, c := range compareCases() {
+		t.Run(c.name, func(t *testing.T) {
+			compare(t, c.script, c.input, c.setup, false)
+		})
+	}
+}
+
+// TestCompareWithOriginalPipe runs the same cases with the input in a pipe,
+// which ours reads by tee(2) and takes out only once it is logged: the
+// files, messages and exit code are the same as the original's all the same.
+func TestCompareWithOriginalPipe(t *testing.T) {
+	for _, c := range compareCases() {
+		t.Run(c.name, func(t *testing.T) {
+			compare(t, c.script, c.input, c.setup, true)
+		})
+	}
+}
+
+type compareCase struct {
+	name   string
+	script []string
+	input  []byte
+	setup  func(t *testing.T, dir string)
+}
+
+func compareCases() []compareCase {
 	long := bytes.Repeat([]byte("x"), 3000)
 	huge := bytes.Repeat([]byte("y"), 50000)
 	mixed := append(append(append(append(lines(50), long...), '\n'), lines(30)...), append(huge, '\n')...)
 	mixed = append(mixed, lines(20)...)
-	cases := []struct {
-		name   string
-		script []string
-		input  []byte
-		setup  func(t *testing.T, dir string)
-	}{
+	return []compareCase{
 		{"plain", []string{"./main"}, lines(200), nil},
 		{"rotate", []string{"s4096", "n3", "./main"}, lines(2000), nil},
 		{"rotate-many", []string{"s5000", "n20", "./main"}, lines(3000), nil},
@@ -218,11 +266,6 @@ func TestCompareWithOriginal(t *testing.T) {
 			must(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o644))
 		}},
 		{"cannot-create-status", []string{"=nodir/st", "./d"}, lines(3), nil},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			compare(t, c.script, c.input, c.setup)
-		})
 	}
 }
 
@@ -297,3 +340,41 @@ func TestMainBuffers(t *testing.T) {
 }
 
 var _ = sort.Strings
+
+// FuzzScript runs ours and Debian's multilog on the same script words and
+// input, each in a fresh directory, and requires the same exit code, error
+// output and files. Processor actions (!) are left out, since they run
+// programs; directories stay inside the fresh directory.
+func FuzzScript(f *testing.F) {
+	for _, s := range []string{"t\x00./log", "s4096\x00n3\x00./main", "-*\x00+*b*\x00e", "=./st", "t\x00e", "s99999999999999999999\x00./x",
+		"n\x00./a\x00./b", "-line 1*\x00./a", "", "x", "./", "s\x00./d"} {
+		f.Add(s)
+	}
+	needOriginal(f, "multilog")
+	input := append(lines(20), "unterminated"...)
+	f.Fuzz(func(t *testing.T, s string) {
+		words := strings.Split(s, "\x00")
+		if len(words) > 8 || strings.IndexByte(s, '\n') >= 0 {
+			t.Skip("too many words")
+		}
+		for _, w := range words {
+			switch {
+			case strings.HasPrefix(w, "!"):
+				t.Skip("a processor runs a program")
+			case strings.HasPrefix(w, "/") || strings.Contains(w, ".."):
+				t.Skip("a directory outside the fresh directory")
+			case strings.HasPrefix(w, ".") && w != "." && !strings.HasPrefix(w, "./"):
+				t.Skip("a directory outside the fresh directory")
+			case strings.HasPrefix(w, "=") && strings.Contains(w[1:], ".."):
+				t.Skip("a status file outside the fresh directory")
+			case strings.HasPrefix(w, "=/"):
+				t.Skip("a status file outside the fresh directory")
+			}
+		}
+		want := runIn(t, "/usr/bin/multilog", words, input, nil, false)
+		got := runIn(t, ours("multilog"), words, input, nil, false)
+		if got.code != want.code || got.stderr != want.stderr || got.tree != want.tree {
+			t.Fatalf("multilog %q:\nours     %d %q\n%s\noriginal %d %q\n%s", words, got.code, got.stderr, clip(got.tree), want.code, want.stderr, clip(want.tree))
+		}
+	})
+}

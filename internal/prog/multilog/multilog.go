@@ -32,7 +32,23 @@ func Main(e *cli.Env) int {
 		l.Run(e.Stdin)
 		return 0
 	}
-	in, err := ml.NewFileInput(int(f.Fd()))
+	// From a pipe (always the case under svscan), input leaves the pipe
+	// only once it is logged, so that a kill -9 loses nothing.
+	var in interface {
+		Read([]byte) (int, error)
+		Wake()
+		Close()
+	}
+	fd := int(f.Fd())
+	if ml.IsPipe(fd) {
+		if p, perr := ml.NewPipeInput(fd); perr == nil {
+			in = p
+		}
+	}
+	if in == nil {
+		// Not a pipe, or no way to read it by tee(2): read it.
+		in, err = ml.NewFileInput(fd)
+	}
 	if err != nil {
 		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to create pipe: ", err)
 	}

@@ -122,7 +122,10 @@ func TestTermFinishesLine(t *testing.T) {
 		dir := t.TempDir()
 		s := start(t, bin, dir, "./log")
 		s.write(t, "whole\nabc")
-		testkit.WaitFor(t, 10*time.Second, "the whole line read and logged", func() bool { return s.unread(t) == 0 && readFile(filepath.Join(dir, "log", "current")) == "whole\n" })
+		// Ours leaves the unfinished line in the pipe until it is logged.
+		testkit.WaitFor(t, 10*time.Second, "the whole line read and logged", func() bool {
+			return s.unread(t) <= len("abc") && readFile(filepath.Join(dir, "log", "current")) == "whole\n"
+		})
 		settle() // let it block in read again
 		s.cmd.Process.Signal(syscall.SIGTERM)
 		settle() // let the signal be handled before the rest comes
@@ -220,8 +223,8 @@ func produce(w *os.File, from, to int) error {
 
 // TestCrashRecovery kills multilog with SIGKILL while it writes as fast as
 // it can, starts a new one on the same pipe, and counts every line: all are
-// there, in order, once; the only loss allowed is what the killed process
-// had read and not yet written (one read, at most 64 KiB from a pipe), and
+// there, in order, and once but for one block that the new multilog reads
+// again (what the killed one had written but not yet taken out of the pipe);
 // the killed current survives as an @....u file.
 func TestCrashRecovery(t *testing.T) {
 	dir := t.TempDir()
@@ -265,32 +268,34 @@ func TestCrashRecovery(t *testing.T) {
 	if crashed < 0 {
 		t.Fatalf("no .u file: %v", files)
 	}
-	// The line cut by the kill may leave two pieces: its head at the end
-	// of the .u file (written, no newline), and its tail first in the
-	// next file (the second multilog reads on from where the first one's
-	// last read ended). Nowhere else may a line be damaged.
+	// The line cut by the kill may leave its head at the end of the .u
+	// file (written, no newline); the second multilog reads it again
+	// whole. Nowhere else may a line be damaged.
 	seqs, bad := seqLinesAt(t, files)
 	for _, d := range bad {
-		if !(d.file == crashed && d.last || d.file == crashed+1 && d.line == 0) {
+		if !(d.file == crashed && d.last) {
 			t.Fatalf("damaged line %d of %s (last: %v); only the line cut by the kill may be: %+v",
 				d.line, filepath.Base(files[d.file]), d.last, bad)
 		}
 	}
-	lost := 0
+	dups := 0
 	for i := 1; i < len(seqs); i++ {
-		if seqs[i] <= seqs[i-1] {
-			t.Fatalf("line %d after %d: duplicated or out of order", seqs[i], seqs[i-1])
+		switch {
+		case seqs[i] == seqs[i-1]+1:
+		case seqs[i] <= seqs[i-1] && dups == 0:
+			dups = seqs[i-1] - seqs[i] + 1 // the block read again starts
+		default:
+			t.Fatalf("line %d after %d: lost, or out of order", seqs[i], seqs[i-1])
 		}
-		lost += seqs[i] - seqs[i-1] - 1
 	}
 	if seqs[0] != 0 || seqs[len(seqs)-1] != total-1 {
 		t.Fatalf("lines %d..%d, want 0..%d", seqs[0], seqs[len(seqs)-1], total-1)
 	}
-	// Lines are at most 332 bytes: one 64 KiB read holds under 3300.
-	if lost > 65536/20 {
-		t.Fatalf("%d lines lost at the kill", lost)
+	// Lines are at most 332 bytes: one 64 KiB pipe holds under 3300.
+	if dups > 65536/20 {
+		t.Fatalf("%d lines logged twice after the kill", dups)
 	}
-	t.Logf("%d lines kept, %d lost in flight at the kill, %d pieces of a cut line", len(seqs), lost, len(bad))
+	t.Logf("%d lines kept, %d logged twice after the kill, %d pieces of a cut line", len(seqs), dups, len(bad))
 }
 
 // TestFullDisk fills a small tmpfs, checks that multilog warns and waits,

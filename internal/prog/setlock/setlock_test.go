@@ -115,3 +115,34 @@ func TestWaits(t *testing.T) {
 		t.Fatalf("waiter: %v %q", err, wout.String())
 	}
 }
+
+// FuzzOptions runs ours and daemontools' setlock on the same option words
+// (getopt's "nNxX"), followed by a lock file and "true", in the same fresh
+// directory, and requires the same exit code and output. Only words that
+// start with "-" are tried, so the program run is "true", or a word that
+// no PATH entry holds, or the empty lock file: nothing the fuzzer makes up
+// is ever executed.
+func FuzzOptions(f *testing.F) {
+	for _, s := range []string{"-n", "-nx", "-X", "--", "-- -n", "--foo -n", "-q", "-n-", "-", "- -n", "-x -- -N", "---", "-:"} {
+		f.Add(s)
+	}
+	theirs := chaintest.Theirs(f, "setlock")
+	f.Fuzz(func(t *testing.T, s string) {
+		words := strings.Fields(s)
+		if len(words) > 6 || strings.IndexByte(s, 0) >= 0 {
+			t.Skip("too many words, or a NUL no argument can hold")
+		}
+		for _, w := range words {
+			if !strings.HasPrefix(w, "-") {
+				t.Skip("an operand word: it could name a program to run")
+			}
+		}
+		args := append(words, "lock", "true")
+		dir := t.TempDir()
+		ours := chaintest.Run(t, chaintest.Cmd{Args: append([]string{chaintest.Ours("setlock")}, args...), Env: chaintest.Env(), Dir: dir})
+		want := chaintest.Run(t, chaintest.Cmd{Args: append([]string{theirs}, args...), Env: chaintest.Env(), Dir: dir})
+		if ours.Code != want.Code || ours.Stdout != want.Stdout || ours.Stderr != want.Stderr {
+			t.Fatalf("setlock %q:\nours:   %v\ntheirs: %v", args, ours, want)
+		}
+	})
+}

@@ -37,7 +37,7 @@ func Main(e *cli.Env) int {
 	}
 	r := reap.New()
 	defer r.Close()
-	cfg := engine.Config{Dir: ".", Name: dir, Service: engine.ServiceName(service), Reaper: r, Log: e.Stderr, Prog: prog, Environ: e.Environ}
+	cfg := engine.Config{Dir: ".", Name: dir, Service: engine.ServiceName(service), Reaper: r, Log: e.Stderr, Prog: prog, Environ: e.Environ, WatchDir: true}
 	if obs := journal.NewObserver(); obs != nil {
 		cfg.Observer = obs
 	}

@@ -692,27 +692,33 @@ func TestUnderDebianSvscan(t *testing.T) {
 	}
 }
 
-// TestStatusWriteFailureLikeDebian: a status.new that cannot be opened is
-// a warning (the same words), and supervise keeps supervising.
+// TestStatusWriteFailureLikeDebian: a status.new that cannot be opened, or
+// a status that cannot be replaced (a directory in the way), is a warning
+// (the same words), and supervise keeps supervising.
 func TestStatusWriteFailureLikeDebian(t *testing.T) {
 	needDebian(t)
-	var lines [2]string
-	for i, prog := range []string{debSupervise, ours} {
-		root := t.TempDir()
-		writeRun(t, filepath.Join(root, "s"), "exec sleep 1000", 0755)
-		os.MkdirAll(filepath.Join(root, "s", "supervise", "status.new"), 0755)
-		r := runIn(t, root, 1500*time.Millisecond, prog, "s")
-		if r.code != -1 {
-			t.Fatalf("%s exited %d: %q", prog, r.code, r.stderr)
+	for _, tc := range []struct{ dir, want string }{
+		{"status.new", "supervise: warning: unable to open s/supervise/status.new: is a directory"},
+		{"status", "supervise: warning: unable to rename s/supervise/status.new to status: is a directory"},
+	} {
+		var lines [2]string
+		for i, prog := range []string{debSupervise, ours} {
+			root := t.TempDir()
+			writeRun(t, filepath.Join(root, "s"), "exec sleep 1000", 0755)
+			os.MkdirAll(filepath.Join(root, "s", "supervise", tc.dir), 0755)
+			r := runIn(t, root, 1500*time.Millisecond, prog, "s")
+			if r.code != -1 {
+				t.Fatalf("%s exited %d: %q", prog, r.code, r.stderr)
+			}
+			// the set of distinct lines (how often each is said differs)
+			seen := map[string]bool{}
+			for _, l := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+				seen[l] = true
+			}
+			lines[i] = fmt.Sprint(seen)
 		}
-		// the set of distinct lines (how often each is said differs)
-		seen := map[string]bool{}
-		for _, l := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
-			seen[l] = true
+		if lines[0] != lines[1] || !strings.Contains(lines[1], tc.want) {
+			t.Fatalf("supervise/%s a directory:\ndaemontools %s\nours        %s", tc.dir, lines[0], lines[1])
 		}
-		lines[i] = fmt.Sprint(seen)
-	}
-	if lines[0] != lines[1] || !strings.Contains(lines[1], "supervise: warning: unable to open s/supervise/status.new: is a directory") {
-		t.Fatalf("daemontools %s\nours        %s", lines[0], lines[1])
 	}
 }

@@ -20,21 +20,20 @@ const Letters = "udopchaitkxq12w"
 const usage = "svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill\n"
 
 // Parse reads svc's options as daemontools' getopt does: options come
-// before the first operand, letters may be clustered ("-dx"), an argument
-// starting with "--" ends the options and is dropped (djb's sgetopt: "svc
-// --help" is svc with no directory, exit 0), and "-" alone is an operand.
-// It returns the command bytes in the order first given, each once, and the
-// directories. For an unknown letter
-// it returns ok false and that letter.
+// before the first operand, letters may be clustered ("-dx"), and "-" alone
+// is an operand. As the original's subgetopt, any word starting with "--"
+// ("--", "--foo", "---") ends the options and is dropped. It returns the
+// command bytes in the order first given, each once, and the directories.
+// For an unknown letter it returns ok false and that letter.
 func Parse(args []string) (cmds []byte, dirs []string, bad byte, ok bool) {
 	i := 1
 	for ; i < len(args); i++ {
 		a := args[i]
-		if strings.HasPrefix(a, "--") {
-			i++
+		if len(a) < 2 || a[0] != '-' {
 			break
 		}
-		if len(a) < 2 || a[0] != '-' {
+		if a[1] == '-' {
+			i++
 			break
 		}
 		for j := 1; j < len(a); j++ {
