@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -89,38 +90,62 @@ func newNotifySocket(s *Supervisor) (*notifySocket, error) {
 
 func (n *notifySocket) close() { n.f.Close() }
 
+// notifyBufs holds the receive buffers of every notify socket of the
+// process: a buffer is taken only while a datagram is being read and
+// handled, not for the time a supervisor waits (all-in-one svscan runs
+// hundreds of supervisors, nearly all of them idle).
+var notifyBufs = sync.Pool{New: func() any {
+	// oob: room for the sender's credentials and notifyMaxFds descriptors
+	return &notifyBuffers{oob: make([]byte, syscall.CmsgSpace(syscall.SizeofUcred)+syscall.CmsgSpace(4*notifyMaxFds))}
+}}
+
+type notifyBuffers struct {
+	buf [notifyBuf]byte
+	oob []byte
+}
+
 // serve reads datagrams until the socket is closed. It sleeps in the
-// runtime's poller between messages.
+// runtime's poller between messages, holding no buffer.
 func (n *notifySocket) serve() {
 	rc, err := n.f.SyscallConn()
 	if err != nil {
 		return
 	}
-	buf := make([]byte, notifyBuf)
-	oob := make([]byte, syscall.CmsgSpace(syscall.SizeofUcred)+syscall.CmsgSpace(4*notifyMaxFds))
 	for {
+		var b *notifyBuffers
 		var m, oobn int
 		var rerr error
 		err := rc.Read(func(fd uintptr) bool {
-			m, oobn, _, _, rerr = syscall.Recvmsg(int(fd), buf, oob, syscall.MSG_CMSG_CLOEXEC)
-			return rerr != syscall.EAGAIN
+			b = notifyBufs.Get().(*notifyBuffers)
+			m, oobn, _, _, rerr = syscall.Recvmsg(int(fd), b.buf[:], b.oob[:], syscall.MSG_CMSG_CLOEXEC)
+			if rerr == syscall.EAGAIN {
+				notifyBufs.Put(b)
+				b = nil
+				return false
+			}
+			return true
 		})
 		if err != nil {
+			if b != nil {
+				notifyBufs.Put(b)
+			}
 			return // closed at exit
 		}
 		if rerr != nil {
+			notifyBufs.Put(b)
 			if rerr == syscall.EINTR || rerr == syscall.ENOMEM || rerr == syscall.ENOBUFS {
 				continue
 			}
 			return
 		}
-		cred := credentials(oob[:oobn])
+		cred := credentials(b.oob[:oobn])
 		now := time.Now()
-		if !n.allowed(cred, now) {
+		if n.allowed(cred, now) {
+			n.handle(b.buf[:m], now)
+		} else {
 			n.refuse(cred, now)
-			continue
 		}
-		n.handle(buf[:m], now)
+		notifyBufs.Put(b)
 	}
 }
 

@@ -202,7 +202,7 @@ func New(cfg Config) (*Supervisor, error) {
 	if s.ok, err = os.OpenFile(ok, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
 		return fail(&SetupError{"unable to read " + s.name + "/supervise/ok: ", err})
 	}
-	s.in = make(chan Input, 16)
+	s.in = make(chan Input, 4) // small: all-in-one svscan holds one per service; senders wait
 	s.quit = make(chan struct{})
 	if !cfg.NoNotifySocket {
 		ns, err := newNotifySocket(s)

@@ -10,7 +10,8 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 work=$(mktemp -d)
 trap 'kill -9 -- -$pg 2>/dev/null || true; rm -rf "$work"' EXIT
 pg=0
-(cd "$root" && CGO_ENABLED=0 go build -o "$work/bin/" ./cmd/...)
+# as packaged: with the entry stub of internal/rlimit
+(cd "$root" && CGO_ENABLED=0 go build -ldflags=-E=svbridge_rt0 -o "$work/bin/" ./cmd/...)
 ln -s svbridge "$work/bin/svscan"
 
 pss() { # sum of Pss (kB) of the given pids
