@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svbridge/svbridge/internal/chain"
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 	"github.com/svbridge/svbridge/internal/testbin"
 )
@@ -413,10 +412,7 @@ func TestWithoutTheStub(t *testing.T) {
 // fghack cannot fork; see the package comment.)
 func TestNprocAsNobody(t *testing.T) {
 	chaintest.NeedRoot(t)
-	uid, gid, ok := chain.Account("nobody")
-	if !ok {
-		t.Skip("no account nobody in /etc/passwd")
-	}
+	uid, gid := chaintest.Nobody(t)
 	attr := func() *syscall.SysProcAttr {
 		return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
 	}
