@@ -42,35 +42,34 @@ func TestMain(m *testing.M) {
 
 func ours(name string) string { return filepath.Join(bin, name) }
 
-// limits are the ways run scripts lower the soft limits before a program:
-// each returns the argv prefix, given the softlimit to use.
-var limits = []struct {
+// limit is a way of lowering the soft limits before a program: prefix
+// returns the argv prefix, given the softlimit to use.
+type limit struct {
 	name   string
 	prefix func(softlimit string) []string
-}{
-	{"softlimit -m 4000000", func(s string) []string { return []string{s, "-m", "4000000"} }},
-	{"softlimit -a 4000000", func(s string) []string { return []string{s, "-a", "4000000"} }},
-	{"softlimit -d 300000", func(s string) []string { return []string{s, "-d", "300000"} }},
-	{"ulimit -S -v 4000", func(string) []string {
-		return []string{"/bin/sh", "-c", `ulimit -S -v 4000 && exec "$0" "$@"`}
-	}},
 }
+
+// lowered are the ways of lowering the soft limits: softlimit -m and -a to
+// mem bytes, softlimit -d to data bytes, and the shell's ulimit -S -v to kB.
+func lowered(mem, data, kB string) []limit {
+	return []limit{
+		{"softlimit -m " + mem, func(s string) []string { return []string{s, "-m", mem} }},
+		{"softlimit -a " + mem, func(s string) []string { return []string{s, "-a", mem} }},
+		{"softlimit -d " + data, func(s string) []string { return []string{s, "-d", data} }},
+		{"ulimit -S -v " + kB, func(string) []string {
+			return []string{"/bin/sh", "-c", `ulimit -S -v ` + kB + ` && exec "$0" "$@"`}
+		}},
+	}
+}
+
+// limits are the ways run scripts lower the soft limits before a program.
+var limits = lowered("4000000", "300000", "4000")
 
 // rootLimits are the same ways with room for svbridge, from which svscan and
 // svscanboot run (about 4 MB mapped, 350 kB of it writable: it does not fit
 // under "softlimit -m 4000000" or "-d 300000"). They start the tree from
 // init or systemd, not from run scripts.
-var rootLimits = []struct {
-	name   string
-	prefix func(softlimit string) []string
-}{
-	{"softlimit -m 6000000", func(s string) []string { return []string{s, "-m", "6000000"} }},
-	{"softlimit -a 6000000", func(s string) []string { return []string{s, "-a", "6000000"} }},
-	{"softlimit -d 1000000", func(s string) []string { return []string{s, "-d", "1000000"} }},
-	{"ulimit -S -v 6000", func(string) []string {
-		return []string{"/bin/sh", "-c", `ulimit -S -v 6000 && exec "$0" "$@"`}
-	}},
-}
+var rootLimits = lowered("6000000", "1000000", "6000")
 
 // show is a child that prints the limits it got and its environment's A.
 const show = `echo "A=$A"; ulimit -v; ulimit -d; ulimit -s; ulimit -n; ulimit -l`
