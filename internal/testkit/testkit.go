@@ -48,6 +48,19 @@ func Alive(pid int) bool {
 	return len(f) > 0 && string(f[0]) != "Z"
 }
 
+// Unrelated starts a process that has nothing to do with the test's
+// services (a long sleep), killed at the test's end, and returns its pid:
+// one a service or its supervisor must never signal.
+func Unrelated(t testing.TB) int {
+	t.Helper()
+	cmd := exec.Command("sleep", "1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd.Process.Pid
+}
+
 // Daemontools is the path of Debian's daemontools program name
 // (/usr/bin/name).
 func Daemontools(name string) string { return "/usr/bin/" + name }

@@ -1,8 +1,6 @@
 package multilog
 
 import (
-	"github.com/svbridge/svbridge/internal/testkit"
-
 	"bufio"
 	"bytes"
 	"fmt"
@@ -16,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // klen is the length (without newline) of line n of the kill tests:
