@@ -240,14 +240,38 @@ func killRun(svc string) {
 	}
 }
 
+// limitsService makes a scan directory d holding one service, svc, whose
+// ./run is runLimits.
+func limitsService(t *testing.T) (d, svc string) {
+	t.Helper()
+	d = t.TempDir()
+	svc = filepath.Join(d, "svc")
+	os.Mkdir(svc, 0o755)
+	os.WriteFile(filepath.Join(svc, "run"), []byte(runLimits), 0o755)
+	return d, svc
+}
+
+// runLimitsOf waits up to 10 s for the limits the ./run of svc (runLimits)
+// writes, and returns them; failing, it names the run with who.
+func runLimitsOf(t *testing.T, svc, who string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, err := os.ReadFile(filepath.Join(svc, "limits")); err == nil {
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s./run did not write its limits within 10 s", who)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // superviseLimits starts supervise (argv) on a service whose ./run writes
 // the limits it got, and returns them.
 func superviseLimits(t *testing.T, argv []string) string {
 	t.Helper()
-	d := t.TempDir()
-	svc := filepath.Join(d, "svc")
-	os.Mkdir(svc, 0o755)
-	os.WriteFile(filepath.Join(svc, "run"), []byte(runLimits), 0o755)
+	d, svc := limitsService(t)
 	cmd := exec.Command(argv[0], append(argv[1:], "svc")...)
 	cmd.Dir = d
 	cmd.Env = chaintest.Env()
@@ -259,16 +283,7 @@ func superviseLimits(t *testing.T, argv []string) string {
 		cmd.Wait()
 		killRun(svc)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(filepath.Join(svc, "limits")); err == nil {
-			return string(b)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%q: ./run did not write its limits within 10 s", argv)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return runLimitsOf(t, svc, fmt.Sprintf("%q: ", argv))
 }
 
 // TestSuperviseRunGetsTheOriginalLimits: supervise started under softlimit
@@ -337,10 +352,7 @@ func TestSuperviseUnableToStartRun(t *testing.T) {
 // our supervise (through the trampoline), which starts ./run (through it
 // again): ./run gets the limits softlimit set.
 func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
-	d := t.TempDir()
-	svc := filepath.Join(d, "svc")
-	os.Mkdir(svc, 0o755)
-	os.WriteFile(filepath.Join(svc, "run"), []byte(runLimits), 0o755)
+	d, svc := limitsService(t)
 	cmd := exec.Command(ours("softlimit"), "-m", "6000000", ours("svscan"), d)
 	cmd.Env = chaintest.Env()
 	if err := cmd.Start(); err != nil {
@@ -358,18 +370,8 @@ func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
 			}
 		}
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(filepath.Join(svc, "limits")); err == nil {
-			if string(b) != "5859\n5859\n5859\n" {
-				t.Errorf("./run under svscan under softlimit -m 6000000 got %q", b)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("./run did not write its limits within 10 s")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if b := runLimitsOf(t, svc, ""); b != "5859\n5859\n5859\n" {
+		t.Errorf("./run under svscan under softlimit -m 6000000 got %q", b)
 	}
 }
 
