@@ -79,10 +79,5 @@ func TestArgv0PicksTheProgram(t *testing.T) {
 	if out, code := run("svc", "-dx", "svc"); code != 0 || out != "" {
 		t.Fatalf("svc -dx: %d %q", code, out)
 	}
-	select {
-	case err := <-exited:
-		exited <- err
-	case <-time.After(10 * time.Second):
-		t.Fatal("supervise did not exit after svc -dx")
-	}
+	exited <- testkit.Receive(t, exited, 10*time.Second, "supervise did not exit after svc -dx")
 }

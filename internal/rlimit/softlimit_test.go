@@ -15,6 +15,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // names are the daemontools programs linked to the lean binary, as the
@@ -331,13 +332,7 @@ func TestSuperviseUnableToStartRun(t *testing.T) {
 			}
 			line <- string(b)
 		}()
-		select {
-		case l := <-line:
-			return l
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s wrote no line within 10 s", sup)
-			return ""
-		}
+		return testkit.Receive(t, line, 10*time.Second, fmt.Sprintf("%s wrote no line within 10 s", sup))
 	}
 	want := firstLine(chaintest.Theirs(t, "supervise"))
 	if !strings.HasPrefix(want, "supervise: fatal: unable to start svc/run: ") {
