@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // TestArgv0PicksTheProgram: under the names svc, svok and svstat (and the
@@ -45,13 +47,10 @@ func TestArgv0PicksTheProgram(t *testing.T) {
 	run := func(prog string, args ...string) (string, int) {
 		cmd := exec.Command(filepath.Join(bin, prog), args...)
 		cmd.Dir = root
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return string(out), ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("%s: %v", prog, err)
-		}
-		return string(out), 0
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		code := testkit.ExitCode(t, cmd)
+		return out.String(), code
 	}
 	up := regexp.MustCompile(`^svc: up \(pid [0-9]+\) [0-9]+ seconds\n$`)
 	deadline := time.Now().Add(10 * time.Second)
@@ -80,10 +79,5 @@ func TestArgv0PicksTheProgram(t *testing.T) {
 	if out, code := run("svc", "-dx", "svc"); code != 0 || out != "" {
 		t.Fatalf("svc -dx: %d %q", code, out)
 	}
-	select {
-	case err := <-exited:
-		exited <- err
-	case <-time.After(10 * time.Second):
-		t.Fatal("supervise did not exit after svc -dx")
-	}
+	exited <- testkit.Receive(t, exited, 10*time.Second, "supervise did not exit after svc -dx")
 }

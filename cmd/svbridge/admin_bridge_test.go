@@ -96,13 +96,8 @@ func TestWaitPending(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 	testkit.DaemontoolsSupervise(t, d)
-	select {
-	case r := <-done:
-		if r.code != 0 {
-			t.Errorf("wait -p -u once supervise runs the service: %d %q", r.code, r.errs)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("wait -p did not return within 20 s of supervise starting")
+	if r := testkit.Receive(t, done, 20*time.Second, "wait -p did not return within 20 s of supervise starting"); r.code != 0 {
+		t.Errorf("wait -p -u once supervise runs the service: %d %q", r.code, r.errs)
 	}
 }
 

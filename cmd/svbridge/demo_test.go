@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // TestDemo runs README's main job for real, "svbridge demo --for 8s DIR",
@@ -111,11 +112,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the added service is not up within 10 s: %s\n%s", status, buf.String())
 	}
 
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("demo did not finish within 60 s")
-	}
+	testkit.Receive(t, done, 60*time.Second, "demo did not finish within 60 s")
 	stopped := time.Now()
 	out := []byte(buf.String())
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/prog/svc"
 	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // helpBin builds svbridge with a link per program name.
@@ -39,13 +40,8 @@ func runIn(t *testing.T, dir, prog string, args ...string) (int, string) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Stdin = strings.NewReader("")
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), out.String()
-	} else if err != nil {
-		t.Fatalf("%s %q: %v", prog, args, err)
-	}
-	return 0, out.String()
+	code := testkit.ExitCode(t, cmd)
+	return code, out.String()
 }
 
 var optionLine = regexp.MustCompile(`(?m)^  (-[A-Za-z0-9])[ ,]`)

@@ -134,6 +134,16 @@ func show(t *testing.T, c *sdh.Container, prop string) string {
 
 // treeSummary reads the tree with "svbridge status --json -a" inside the
 // container and renders the STATUS= line svscan should show for it.
+// notifying turns on systemd's debug log, in which it logs every
+// notification it gets, until the test's end, and returns svtest's main pid
+// and the time from which to read the log, for journalctl --since @since.
+func notifying(t *testing.T, c *sdh.Container) (pid, since string) {
+	t.Helper()
+	c.MustSh(t, "systemd-analyze log-level debug")
+	t.Cleanup(func() { c.Sh("systemd-analyze log-level info") })
+	return show(t, c, "MainPID"), strings.TrimSpace(c.MustSh(t, "date +%s.%N"))
+}
+
 func treeSummary(t *testing.T, c *sdh.Container) string {
 	t.Helper()
 	out := c.MustSh(t, "svbridge status --json -a /srv/sv")
@@ -512,11 +522,7 @@ func TestSystemdBridge(t *testing.T) {
 	})
 
 	t.Run("ReloadOnSIGHUP", func(t *testing.T) {
-		// systemd logs every notification it gets at debug level.
-		c.MustSh(t, "systemd-analyze log-level debug")
-		defer c.Sh("systemd-analyze log-level info")
-		pid := show(t, c, "MainPID")
-		since := strings.TrimSpace(c.MustSh(t, "date +%s.%N"))
+		pid, since := notifying(t, c)
 		c.MustSh(t, "systemctl kill -s HUP --kill-whom=main svtest.service")
 		q := "journalctl --no-pager -o cat -u svtest.service --since @" + since + " | grep 'notification message from PID " + pid + "'"
 		out := c.Eventually(t, "RELOADING=1 then READY=1", 15*time.Second, q, func(s string) bool {
@@ -580,10 +586,7 @@ func TestSystemdBridge(t *testing.T) {
 	})
 
 	t.Run("Stop", func(t *testing.T) {
-		c.MustSh(t, "systemd-analyze log-level debug")
-		defer c.Sh("systemd-analyze log-level info")
-		pid := show(t, c, "MainPID")
-		since := strings.TrimSpace(c.MustSh(t, "date +%s.%N"))
+		pid, since := notifying(t, c)
 		c.MustSh(t, "systemctl stop svtest.service")
 		c.Eventually(t, "STOPPING=1", 10*time.Second, "journalctl --no-pager -o cat -u svtest.service --since @"+since+
 			" | grep 'notification message from PID "+pid+" (STOPPING=1)'", nil)

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svbridge/svbridge/internal/chain"
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 	"github.com/svbridge/svbridge/internal/testbin"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // names are the daemontools programs linked to the lean binary, as the
@@ -43,35 +43,34 @@ func TestMain(m *testing.M) {
 
 func ours(name string) string { return filepath.Join(bin, name) }
 
-// limits are the ways run scripts lower the soft limits before a program:
-// each returns the argv prefix, given the softlimit to use.
-var limits = []struct {
+// limit is a way of lowering the soft limits before a program: prefix
+// returns the argv prefix, given the softlimit to use.
+type limit struct {
 	name   string
 	prefix func(softlimit string) []string
-}{
-	{"softlimit -m 4000000", func(s string) []string { return []string{s, "-m", "4000000"} }},
-	{"softlimit -a 4000000", func(s string) []string { return []string{s, "-a", "4000000"} }},
-	{"softlimit -d 300000", func(s string) []string { return []string{s, "-d", "300000"} }},
-	{"ulimit -S -v 4000", func(string) []string {
-		return []string{"/bin/sh", "-c", `ulimit -S -v 4000 && exec "$0" "$@"`}
-	}},
 }
+
+// lowered are the ways of lowering the soft limits: softlimit -m and -a to
+// mem bytes, softlimit -d to data bytes, and the shell's ulimit -S -v to kB.
+func lowered(mem, data, kB string) []limit {
+	return []limit{
+		{"softlimit -m " + mem, func(s string) []string { return []string{s, "-m", mem} }},
+		{"softlimit -a " + mem, func(s string) []string { return []string{s, "-a", mem} }},
+		{"softlimit -d " + data, func(s string) []string { return []string{s, "-d", data} }},
+		{"ulimit -S -v " + kB, func(string) []string {
+			return []string{"/bin/sh", "-c", `ulimit -S -v ` + kB + ` && exec "$0" "$@"`}
+		}},
+	}
+}
+
+// limits are the ways run scripts lower the soft limits before a program.
+var limits = lowered("4000000", "300000", "4000")
 
 // rootLimits are the same ways with room for svbridge, from which svscan and
 // svscanboot run (about 4 MB mapped, 350 kB of it writable: it does not fit
 // under "softlimit -m 4000000" or "-d 300000"). They start the tree from
 // init or systemd, not from run scripts.
-var rootLimits = []struct {
-	name   string
-	prefix func(softlimit string) []string
-}{
-	{"softlimit -m 6000000", func(s string) []string { return []string{s, "-m", "6000000"} }},
-	{"softlimit -a 6000000", func(s string) []string { return []string{s, "-a", "6000000"} }},
-	{"softlimit -d 1000000", func(s string) []string { return []string{s, "-d", "1000000"} }},
-	{"ulimit -S -v 6000", func(string) []string {
-		return []string{"/bin/sh", "-c", `ulimit -S -v 6000 && exec "$0" "$@"`}
-	}},
-}
+var rootLimits = lowered("6000000", "1000000", "6000")
 
 // show is a child that prints the limits it got and its environment's A.
 const show = `echo "A=$A"; ulimit -v; ulimit -d; ulimit -s; ulimit -n; ulimit -l`
@@ -242,14 +241,38 @@ func killRun(svc string) {
 	}
 }
 
+// limitsService makes a scan directory d holding one service, svc, whose
+// ./run is runLimits.
+func limitsService(t *testing.T) (d, svc string) {
+	t.Helper()
+	d = t.TempDir()
+	svc = filepath.Join(d, "svc")
+	os.Mkdir(svc, 0o755)
+	os.WriteFile(filepath.Join(svc, "run"), []byte(runLimits), 0o755)
+	return d, svc
+}
+
+// runLimitsOf waits up to 10 s for the limits the ./run of svc (runLimits)
+// writes, and returns them; failing, it names the run with who.
+func runLimitsOf(t *testing.T, svc, who string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, err := os.ReadFile(filepath.Join(svc, "limits")); err == nil {
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s./run did not write its limits within 10 s", who)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // superviseLimits starts supervise (argv) on a service whose ./run writes
 // the limits it got, and returns them.
 func superviseLimits(t *testing.T, argv []string) string {
 	t.Helper()
-	d := t.TempDir()
-	svc := filepath.Join(d, "svc")
-	os.Mkdir(svc, 0o755)
-	os.WriteFile(filepath.Join(svc, "run"), []byte(runLimits), 0o755)
+	d, svc := limitsService(t)
 	cmd := exec.Command(argv[0], append(argv[1:], "svc")...)
 	cmd.Dir = d
 	cmd.Env = chaintest.Env()
@@ -261,16 +284,7 @@ func superviseLimits(t *testing.T, argv []string) string {
 		cmd.Wait()
 		killRun(svc)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(filepath.Join(svc, "limits")); err == nil {
-			return string(b)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%q: ./run did not write its limits within 10 s", argv)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return runLimitsOf(t, svc, fmt.Sprintf("%q: ", argv))
 }
 
 // TestSuperviseRunGetsTheOriginalLimits: supervise started under softlimit
@@ -318,13 +332,7 @@ func TestSuperviseUnableToStartRun(t *testing.T) {
 			}
 			line <- string(b)
 		}()
-		select {
-		case l := <-line:
-			return l
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s wrote no line within 10 s", sup)
-			return ""
-		}
+		return testkit.Receive(t, line, 10*time.Second, fmt.Sprintf("%s wrote no line within 10 s", sup))
 	}
 	want := firstLine(chaintest.Theirs(t, "supervise"))
 	if !strings.HasPrefix(want, "supervise: fatal: unable to start svc/run: ") {
@@ -339,10 +347,7 @@ func TestSuperviseUnableToStartRun(t *testing.T) {
 // our supervise (through the trampoline), which starts ./run (through it
 // again): ./run gets the limits softlimit set.
 func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
-	d := t.TempDir()
-	svc := filepath.Join(d, "svc")
-	os.Mkdir(svc, 0o755)
-	os.WriteFile(filepath.Join(svc, "run"), []byte(runLimits), 0o755)
+	d, svc := limitsService(t)
 	cmd := exec.Command(ours("softlimit"), "-m", "6000000", ours("svscan"), d)
 	cmd.Env = chaintest.Env()
 	if err := cmd.Start(); err != nil {
@@ -360,18 +365,8 @@ func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
 			}
 		}
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(filepath.Join(svc, "limits")); err == nil {
-			if string(b) != "5859\n5859\n5859\n" {
-				t.Errorf("./run under svscan under softlimit -m 6000000 got %q", b)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("./run did not write its limits within 10 s")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if b := runLimitsOf(t, svc, ""); b != "5859\n5859\n5859\n" {
+		t.Errorf("./run under svscan under softlimit -m 6000000 got %q", b)
 	}
 }
 
@@ -413,10 +408,7 @@ func TestWithoutTheStub(t *testing.T) {
 // fghack cannot fork; see the package comment.)
 func TestNprocAsNobody(t *testing.T) {
 	chaintest.NeedRoot(t)
-	uid, gid, ok := chain.Account("nobody")
-	if !ok {
-		t.Skip("no account nobody in /etc/passwd")
-	}
+	uid, gid := chaintest.Nobody(t)
 	attr := func() *syscall.SysProcAttr {
 		return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
 	}

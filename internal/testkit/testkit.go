@@ -1,13 +1,15 @@
 // Package testkit holds what the module's tests share: waiting for a
 // condition with a deadline, telling a live process from a zombie, skipping
 // a comparison when Debian's daemontools (the oracle) is missing, running
-// Debian's supervise on a service, a buffer safe for concurrent writers, and
-// a datagram socket standing in for a systemd one (see programs.go for
-// running the test binary as one of our programs).
+// Debian's supervise on a service, a buffer safe for concurrent writers, a
+// datagram socket standing in for a systemd one, waiting for a channel or a
+// process with a deadline, and running a command for its exit code (see
+// programs.go for running the test binary as one of our programs).
 package testkit
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -44,6 +46,19 @@ func Alive(pid int) bool {
 	}
 	f := bytes.Fields(b[bytes.LastIndexByte(b, ')')+1:])
 	return len(f) > 0 && string(f[0]) != "Z"
+}
+
+// Unrelated starts a process that has nothing to do with the test's
+// services (a long sleep), killed at the test's end, and returns its pid:
+// one a service or its supervisor must never signal.
+func Unrelated(t testing.TB) int {
+	t.Helper()
+	cmd := exec.Command("sleep", "1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd.Process.Pid
 }
 
 // Daemontools is the path of Debian's daemontools program name
@@ -133,4 +148,43 @@ func DaemontoolsSupervise(t testing.TB, dir string) *exec.Cmd {
 		}
 	})
 	return cmd
+}
+
+// Receive waits up to d for a value on ch and returns it; when none comes
+// in time it fails the test with msg.
+func Receive[T any](t testing.TB, ch <-chan T, d time.Duration, msg string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		t.Fatal(msg)
+		var none T
+		return none
+	}
+}
+
+// Exited waits up to d for the started cmd to exit and returns what Wait
+// returned; when it has not exited in time it fails the test with msg (the
+// process is left to the test's own clean-up).
+func Exited(t testing.TB, cmd *exec.Cmd, d time.Duration, msg string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return Receive(t, done, d, msg)
+}
+
+// ExitCode runs cmd (not yet started) to its end and returns its exit code,
+// -1 when a signal ended it; it fails the test when cmd could not be run.
+func ExitCode(t testing.TB, cmd *exec.Cmd) int {
+	t.Helper()
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("%s %q: %v", cmd.Path, cmd.Args[1:], err)
+	}
+	return 0
 }

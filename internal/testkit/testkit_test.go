@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,5 +69,63 @@ func TestAlive(t *testing.T) {
 	}
 	if Alive(0) || Alive(-1) {
 		t.Fatal("pid 0 or -1 alive")
+	}
+}
+
+// fatalRecorder is a testing.TB whose Fatal only records its message, so
+// that a helper's failure can be seen without failing the test.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalRecorder) Helper()           {}
+func (f *fatalRecorder) Fatal(args ...any) { f.msg = fmt.Sprint(args...) }
+
+// TestReceive: a value sent in time is returned; with none, the test fails
+// with the message given.
+func TestReceive(t *testing.T) {
+	ch := make(chan int, 1)
+	go func() { ch <- 7 }()
+	if v := Receive(t, ch, 10*time.Second, "no value"); v != 7 {
+		t.Fatalf("got %d", v)
+	}
+	rec := &fatalRecorder{TB: t}
+	if v := Receive(rec, make(chan int), 10*time.Millisecond, "nothing came"); v != 0 || rec.msg != "nothing came" {
+		t.Fatalf("got %d, failure %q", v, rec.msg)
+	}
+}
+
+// TestExitedAndExitCode: the exit code of a normal exit, 0 for success, -1
+// for a death by signal; Exited returns what Wait returned.
+func TestExitedAndExitCode(t *testing.T) {
+	for _, c := range []struct {
+		script string
+		code   int
+	}{{"exit 3", 3}, {"true", 0}, {"kill -9 $$", -1}} {
+		if got := ExitCode(t, exec.Command("/bin/sh", "-c", c.script)); got != c.code {
+			t.Errorf("%q: exit code %d, want %d", c.script, got, c.code)
+		}
+	}
+	cmd := exec.Command("/bin/sh", "-c", "exit 4")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := Exited(t, cmd, 10*time.Second, "sh did not exit"); cmd.ProcessState.ExitCode() != 4 || err == nil {
+		t.Fatalf("Exited: %v, exit code %d", err, cmd.ProcessState.ExitCode())
+	}
+}
+
+// TestUnrelated: the process runs during the test and is gone after it.
+func TestUnrelated(t *testing.T) {
+	var pid int
+	t.Run("during", func(t *testing.T) {
+		pid = Unrelated(t)
+		if !Alive(pid) {
+			t.Fatal("the unrelated process is not running")
+		}
+	})
+	if Alive(pid) {
+		t.Fatal("the unrelated process outlived the test")
 	}
 }

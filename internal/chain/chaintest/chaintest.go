@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/chain"
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/testkit"
 )
@@ -52,6 +53,29 @@ func NeedRoot(t testing.TB) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (setuid, groups, files other accounts cannot read)")
 	}
+}
+
+// Nobody is the uid and gid of the account nobody; the test is skipped when
+// there is no such account.
+func Nobody(t testing.TB) (uid, gid int) {
+	t.Helper()
+	uid, gid, ok := chain.Account("nobody")
+	if !ok {
+		t.Skip("no account nobody in /etc/passwd")
+	}
+	return uid, gid
+}
+
+// Words splits s, a fuzzer's input, into the words of a command line; the
+// test is skipped when there are more than most, or a NUL no argument can
+// hold.
+func Words(t testing.TB, s string, most int) []string {
+	t.Helper()
+	words := strings.Fields(s)
+	if len(words) > most || strings.IndexByte(s, 0) >= 0 {
+		t.Skip("too many words, or a NUL no argument can hold")
+	}
+	return words
 }
 
 // Result is what one run gave.
@@ -113,15 +137,23 @@ func Run(t testing.TB, c Cmd) Result {
 // stderr differ. It returns our result.
 func Compare(t testing.TB, name string, c Cmd) Result {
 	t.Helper()
-	theirs := Theirs(t, name)
-	c.Args = append([]string{Ours(name)}, c.Args...)
-	ours := Run(t, c)
-	c.Args[0] = theirs
-	want := Run(t, c)
+	ours, want := Both(t, name, c)
 	if ours.Code != want.Code || ours.Stdout != want.Stdout || ours.Stderr != want.Stderr {
 		t.Errorf("%s %q differs from daemontools'\nours:   %v\ntheirs: %v", name, c.Args[1:], ours, want)
 	}
 	return ours
+}
+
+// Both runs name with c.Args (the arguments after the program) through ours
+// and Debian's, with the same environment and directory, and returns both
+// results (the test is skipped when Debian's is not installed).
+func Both(t testing.TB, name string, c Cmd) (ours, theirs Result) {
+	t.Helper()
+	path := Theirs(t, name)
+	c.Args = append([]string{Ours(name)}, c.Args...)
+	ours = Run(t, c)
+	c.Args[0] = path
+	return ours, Run(t, c)
 }
 
 // Env is a small fixed environment for runs.

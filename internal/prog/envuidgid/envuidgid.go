@@ -13,13 +13,9 @@ const prog = "envuidgid"
 
 // Main runs envuidgid.
 func Main(e *cli.Env) int {
-	if len(e.Args) < 3 {
-		return cli.Usage(e.Stderr, prog, "envuidgid account child")
-	}
-	account := e.Args[1]
-	uid, gid, ok := chain.Account(account)
+	uid, gid, code, ok := chain.AccountArgs(e, prog)
 	if !ok {
-		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unknown account ", account)
+		return code
 	}
 	// GID first: the original's order, which shows in the environment's.
 	env := chain.Edit(e.Environment(), []string{

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/svbridge/svbridge/internal/chain"
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 )
 
@@ -24,10 +23,7 @@ func TestUsageAndUnknown(t *testing.T) {
 // TestEnvironment compares the child's whole environment, in order, with
 // UID and GID absent, present, and present twice.
 func TestEnvironment(t *testing.T) {
-	uid, gid, ok := chain.Account("nobody")
-	if !ok {
-		t.Skip("no account nobody in /etc/passwd")
-	}
+	uid, gid := chaintest.Nobody(t)
 	for _, env := range [][]string{
 		chaintest.Env(),
 		chaintest.Env("UID=5", "A=1", "GID=6", "B=2"),

@@ -1,13 +1,10 @@
 package multilog
 
 import (
-	"github.com/svbridge/svbridge/internal/testkit"
-
 	"bufio"
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // klen is the length (without newline) of line n of the kill tests:
@@ -70,12 +69,9 @@ func readLogged(t *testing.T, log string, stamped bool) logged {
 		if !u && i < len(r.files)-1 {
 			continue
 		}
-		lines := strings.SplitAfter(seg.String(), "\n")
+		ls := splitLines(seg.String())
 		seg.Reset()
-		if lines[len(lines)-1] == "" {
-			lines = lines[:len(lines)-1]
-		}
-		for j, l := range lines {
+		for j, l := range ls {
 			body := strings.TrimSuffix(l, "\n")
 			if stamped {
 				if !stampRE.MatchString(body) {
@@ -88,7 +84,7 @@ func readLogged(t *testing.T, log string, stamped bool) logged {
 			if err != nil || n < 0 || body != kline(n) || !strings.HasSuffix(l, "\n") {
 				// Only the line cut by a kill, at the end of the
 				// .u file that kill left, may be damaged.
-				if !(u && j == len(lines)-1) {
+				if !(u && j == len(ls)-1) {
 					r.damaged = append(r.damaged, fmt.Sprintf("up to %s, line %d: %.60q", filepath.Base(f), j, l))
 				}
 				continue
@@ -215,35 +211,15 @@ func killRuns(t *testing.T, bin string, script []string, stamped bool, selected 
 		if stderr.Len() > 0 {
 			t.Errorf("stderr: %s", stderr)
 		}
-		cmd = exec.Command(bin, script...)
-		cmd.Dir = dir
-		cmd.Stdin = s.pr
 		stderr = &bytes.Buffer{}
-		cmd.Stderr = stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		last := cmd
-		t.Cleanup(func() { last.Process.Kill(); last.Wait() })
+		cmd = run(t, bin, dir, s.pr, stderr, script...)
 	}
-	select {
-	case err := <-prodDone:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("producer not done within 60s")
+	if err := testkit.Receive(t, prodDone, 60*time.Second, "producer not done within 60s"); err != nil {
+		t.Fatal(err)
 	}
 	s.pw.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("last multilog: %v %s", err, stderr)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("last multilog did not finish at the end of its input")
+	if err := testkit.Exited(t, cmd, 30*time.Second, "last multilog did not finish at the end of its input"); err != nil {
+		t.Fatalf("last multilog: %v %s", err, stderr)
 	}
 	r := readLogged(t, log, stamped)
 	if r.crashed < kills {
@@ -277,15 +253,8 @@ func TestKillKeepsUnfinishedLine(t *testing.T) {
 			})
 			s.cmd.Process.Signal(syscall.SIGKILL)
 			s.cmd.Wait()
-			cmd := exec.Command(ours("multilog"), "./log")
-			cmd.Dir = dir
-			cmd.Stdin = s.pr
 			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { cmd.Process.Kill(); cmd.Wait() }()
+			run(t, ours("multilog"), dir, s.pr, &stderr, "./log")
 			// The new multilog reads the kept start and waits for more
 			// with it still in the pipe; the rest must wake it.
 			testkit.WaitFor(t, 10*time.Second, "the condition", func() bool { return len(finished(t, log)) == 1 })
@@ -308,28 +277,7 @@ func TestKillKeepsUnfinishedLine(t *testing.T) {
 // write; a kill -9 then must not lose them: the next multilog, started
 // once there is space again, logs them.
 func TestFullDiskKill(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs")
-	}
-	mnt := filepath.Join(t.TempDir(), "mnt")
-	os.Mkdir(mnt, 0o755)
-	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v): full-disk test not run", err)
-	}
-	defer unix.Unmount(mnt, unix.MNT_DETACH)
-	filler := filepath.Join(mnt, "filler")
-	f, err := os.Create(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunk := make([]byte, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			break
-		}
-	}
-	f.Close()
-
+	mnt, filler := fullTmpfs(t)
 	const total = 600 // about 120 KB
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -338,67 +286,23 @@ func TestFullDiskKill(t *testing.T) {
 	defer pr.Close()
 	defer pw.Close()
 	pw.Fd() // blocking writes from now on, as a C program's
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(ours("multilog"), "s8192", "n40", "./log")
-	cmd.Dir = mnt
-	cmd.Stdin = pr
-	cmd.Stderr = errW
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func(c *exec.Cmd) { c.Process.Kill(); c.Wait() }(cmd)
+	errW, warned := warning(t, "unable to write to ./log/current, pausing: out of disk space")
+	cmd := run(t, ours("multilog"), mnt, pr, errW, "s8192", "n40", "./log")
 	errW.Close()
-	warned := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(errR)
-		once := false
-		for sc.Scan() {
-			if !once && strings.Contains(sc.Text(), "unable to write to ./log/current, pausing: out of disk space") {
-				once = true
-				close(warned)
-			}
-		}
-	}()
 	prodDone := make(chan error, 1)
 	go func() { prodDone <- kproduce(pw, total) }()
-	select {
-	case <-warned:
-	case <-time.After(20 * time.Second):
-		t.Fatal("no warning about the full disk")
-	}
+	testkit.Receive(t, warned, 20*time.Second, "no warning about the full disk")
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	os.Remove(filler)
-	cmd = exec.Command(ours("multilog"), "s8192", "n40", "./log")
-	cmd.Dir = mnt
-	cmd.Stdin = pr
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	cmd = run(t, ours("multilog"), mnt, pr, &stderr, "s8192", "n40", "./log")
+	if err := testkit.Receive(t, prodDone, 30*time.Second, "producer not done within 30s"); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	select {
-	case err := <-prodDone:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("producer not done within 30s")
-	}
 	pw.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("%v %s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("multilog did not finish at the end of its input")
+	if err := testkit.Exited(t, cmd, 30*time.Second, "multilog did not finish at the end of its input"); err != nil {
+		t.Fatalf("%v %s", err, stderr.String())
 	}
 	r := readLogged(t, filepath.Join(mnt, "log"), false)
 	sh := check(r.seqs, func(int) bool { return true }, total)
@@ -442,13 +346,8 @@ func TestBigWriteAfterUnfinishedLine(t *testing.T) {
 		}
 		wrote <- nil
 	}()
-	select {
-	case err := <-wrote:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("a write larger than the pipe did not get through within 10s")
+	if err := testkit.Receive(t, wrote, 10*time.Second, "a write larger than the pipe did not get through within 10s"); err != nil {
+		t.Fatal(err)
 	}
 	testkit.WaitFor(t, 10*time.Second, "the condition", func() bool { return readFile(cur) == "abc\nde"+big.String() })
 }

@@ -101,13 +101,7 @@ func runIn(t *testing.T, bin string, script []string, input []byte, setup func(t
 	cmd.Stdin = f
 	cmd.Stderr = &stderr
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	err = cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	code := testkit.ExitCode(t, cmd)
 	return result{code, labelRE.ReplaceAllString(stderr.String(), "@T"), snapshot(t, work)}
 }
 

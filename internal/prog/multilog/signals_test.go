@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,21 +40,96 @@ func start(t *testing.T, bin, dir string, script ...string) *started {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &started{pr: pr, pw: pw, stderr: &bytes.Buffer{}}
-	s.cmd = exec.Command(bin, script...)
-	s.cmd.Dir = dir
-	s.cmd.Stdin = pr
-	s.cmd.Stderr = s.stderr
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
 		pr.Close()
 		pw.Close()
 	})
+	s := &started{pr: pr, pw: pw, stderr: &bytes.Buffer{}}
+	s.cmd = run(t, bin, dir, pr, s.stderr, script...)
 	return s
+}
+
+// run starts multilog bin with script in dir, reading stdin (a pipe others
+// may read too, as a restarted multilog shares its pipe with the killed
+// one) and writing its messages to stderr. It is killed at the test's end.
+func run(t *testing.T, bin, dir string, stdin *os.File, stderr io.Writer, script ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, script...)
+	cmd.Dir = dir
+	cmd.Stdin = stdin
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd
+}
+
+// fullTmpfs mounts a 256 kB tmpfs (unmounted at the test's end) and fills
+// it with one file; it returns the mount point and that file, whose
+// removal brings the space back. The test is skipped unless it runs as
+// root where a tmpfs can be mounted.
+func fullTmpfs(t *testing.T) (mnt, filler string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	mnt = filepath.Join(t.TempDir(), "mnt")
+	os.Mkdir(mnt, 0o755)
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): full-disk test not run", err)
+	}
+	t.Cleanup(func() { unix.Unmount(mnt, unix.MNT_DETACH) })
+	filler = filepath.Join(mnt, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+	return mnt, filler
+}
+
+// warning returns the write end of a pipe to give multilog as its stderr
+// (to close once multilog has started), and a channel that gets the first
+// line written there that contains substr.
+func warning(t *testing.T, substr string) (w *os.File, line <-chan string) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), substr) {
+				select {
+				case found <- sc.Text():
+				default:
+				}
+			}
+		}
+	}()
+	return w, found
+}
+
+// splitLines splits s after each newline; an unfinished last line is kept.
+func splitLines(s string) []string {
+	l := strings.SplitAfter(s, "\n")
+	if l[len(l)-1] == "" {
+		l = l[:len(l)-1]
+	}
+	return l
 }
 
 // unread is how many bytes wait in the pipe.
@@ -130,15 +206,8 @@ func TestTermFinishesLine(t *testing.T) {
 		s.cmd.Process.Signal(syscall.SIGTERM)
 		settle() // let the signal be handled before the rest comes
 		s.write(t, "def\nnext line\n")
-		done := make(chan error, 1)
-		go func() { done <- s.cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("exit: %v (%s)", err, s.stderr)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("multilog did not exit after SIGTERM")
+		if err := testkit.Exited(t, s.cmd, 10*time.Second, "multilog did not exit after SIGTERM"); err != nil {
+			t.Fatalf("exit: %v (%s)", err, s.stderr)
 		}
 		cur := filepath.Join(dir, "log", "current")
 		if got := readFile(cur); got != "whole\nabcdef\n" {
@@ -165,15 +234,8 @@ func TestTermAtLineEnd(t *testing.T) {
 			return s.unread(t) == 0 && strings.HasSuffix(readFile(filepath.Join(dir, "log", "current")), " x\n")
 		})
 		s.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- s.cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("multilog did not exit after SIGTERM")
+		if err := testkit.Exited(t, s.cmd, 10*time.Second, "multilog did not exit after SIGTERM"); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
@@ -194,15 +256,12 @@ type damage struct {
 
 func seqLinesAt(t *testing.T, files []string) (seqs []int, bad []damage) {
 	for fi, f := range files {
-		lines := strings.SplitAfter(readFile(f), "\n")
-		if lines[len(lines)-1] == "" {
-			lines = lines[:len(lines)-1]
-		}
-		for li, l := range lines {
+		ls := splitLines(readFile(f))
+		for li, l := range ls {
 			fields := strings.SplitN(strings.TrimSuffix(l, "\n"), " ", 2)
 			n, err := strconv.Atoi(fields[0])
 			if err != nil || len(fields) != 2 || fields[1] != payload(n) || !strings.HasSuffix(l, "\n") {
-				bad = append(bad, damage{fi, li, li == len(lines)-1})
+				bad = append(bad, damage{fi, li, li == len(ls)-1})
 				continue
 			}
 			seqs = append(seqs, n)
@@ -240,14 +299,8 @@ func TestCrashRecovery(t *testing.T) {
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	s.cmd.Wait()
 	// The writer keeps going; a new multilog takes over the pipe.
-	s2 := exec.Command(ours("multilog"), "s1000000", "n100", "./log")
-	s2.Dir = dir
-	s2.Stdin = s.pr
 	var errb bytes.Buffer
-	s2.Stderr = &errb
-	if err := s2.Start(); err != nil {
-		t.Fatal(err)
-	}
+	s2 := run(t, ours("multilog"), dir, s.pr, &errb, "s1000000", "n100", "./log")
 	if err := <-prodDone; err != nil {
 		t.Fatal(err)
 	}
@@ -301,77 +354,23 @@ func TestCrashRecovery(t *testing.T) {
 // TestFullDisk fills a small tmpfs, checks that multilog warns and waits,
 // frees the space and checks that every line arrives exactly once.
 func TestFullDisk(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs")
-	}
-	mnt := filepath.Join(t.TempDir(), "mnt")
-	os.Mkdir(mnt, 0o755)
-	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v): full-disk test not run", err)
-	}
-	defer unix.Unmount(mnt, unix.MNT_DETACH)
-	filler := filepath.Join(mnt, "filler")
-	f, err := os.Create(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunk := make([]byte, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			break
-		}
-	}
-	f.Close()
-
+	mnt, filler := fullTmpfs(t)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pr.Close()
-	errR, errW, _ := os.Pipe()
-	cmd := exec.Command(ours("multilog"), "s8192", "n40", "./log")
-	cmd.Dir = mnt
-	cmd.Stdin = pr
-	cmd.Stderr = errW
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	errW, warned := warning(t, "out of disk space")
+	cmd := run(t, ours("multilog"), mnt, pr, errW, "s8192", "n40", "./log")
 	errW.Close()
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	warned := make(chan string, 1)
-	var stderr bytes.Buffer
-	go func() {
-		sc := bufio.NewScanner(errR)
-		for sc.Scan() {
-			stderr.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "out of disk space") {
-				select {
-				case warned <- sc.Text():
-				default:
-				}
-			}
-		}
-	}()
 	const total = 600 // about 110 KB
 	go func() { produce(pw, 0, total); pw.Close() }()
-	select {
-	case w := <-warned:
-		if !strings.HasPrefix(w, "multilog: warning: unable to write to ./log/current, pausing: out of disk space") {
-			t.Errorf("warning %q", w)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("no warning about the full disk")
+	if w := testkit.Receive(t, warned, 20*time.Second, "no warning about the full disk"); !strings.HasPrefix(w, "multilog: warning: unable to write to ./log/current, pausing: out of disk space") {
+		t.Errorf("warning %q", w)
 	}
 	os.Remove(filler)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("multilog did not finish after space came back")
+	if err := testkit.Exited(t, cmd, 30*time.Second, "multilog did not finish after space came back"); err != nil {
+		t.Fatal(err)
 	}
 	seqs, bad := seqLines(t, append(finished(t, filepath.Join(mnt, "log")), filepath.Join(mnt, "log", "current")))
 	if bad != 0 || len(seqs) != total {

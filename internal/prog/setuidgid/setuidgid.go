@@ -13,13 +13,9 @@ const prog = "setuidgid"
 
 // Main runs setuidgid.
 func Main(e *cli.Env) int {
-	if len(e.Args) < 3 {
-		return cli.Usage(e.Stderr, prog, "setuidgid account child")
-	}
-	account := e.Args[1]
-	uid, gid, ok := chain.Account(account)
+	uid, gid, code, ok := chain.AccountArgs(e, prog)
 	if !ok {
-		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unknown account ", account)
+		return code
 	}
 	// The syscall package applies these to every thread of the process, so
 	// whichever thread execs the child carries the new identity.

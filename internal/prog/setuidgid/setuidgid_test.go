@@ -7,7 +7,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/svbridge/svbridge/internal/chain"
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
 )
 
@@ -29,10 +28,7 @@ func TestUsageAndUnknown(t *testing.T) {
 // the ids and groups of the child: only the account's gid may remain.
 func TestNobody(t *testing.T) {
 	chaintest.NeedRoot(t)
-	uid, gid, ok := chain.Account("nobody")
-	if !ok {
-		t.Skip("no account nobody in /etc/passwd")
-	}
+	uid, gid := chaintest.Nobody(t)
 	attr := &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{0, 4, 27, 100}}}
 	r := chaintest.Compare(t, "setuidgid", chaintest.Cmd{Args: append([]string{"nobody"}, ids...), Env: chaintest.Env(), Attr: attr})
 	u, g := strconv.Itoa(uid), strconv.Itoa(gid)

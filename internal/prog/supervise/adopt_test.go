@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/tai64n"
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/pidfd"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
@@ -38,16 +39,6 @@ func lines(t *testing.T, path string) []string {
 	return strings.Fields(string(b))
 }
 
-func procAlive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(f) > 0 && f[0] != "Z"
-}
-
 // TestAdoptAfterKill9: a supervise killed with SIGKILL leaves its ./run
 // running; the next supervise on the directory adopts it (same pid, no
 // second ./run, an output that goes on without a gap), svc signals reach it,
@@ -73,7 +64,7 @@ i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done`, 0755)
 	pid := st.Pid
 	first.Process.Kill()
 	first.Wait()
-	if !procAlive(pid) {
+	if !testkit.Alive(pid) {
 		t.Fatal("./run died with its supervise")
 	}
 
@@ -95,7 +86,7 @@ i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done`, 0755)
 	if !st.LastExit.Unknown || st.State != state.Down {
 		t.Fatalf("after svc -d: %+v %+v", st, st.LastExit)
 	}
-	if procAlive(pid) {
+	if testkit.Alive(pid) {
 		t.Fatal("adopted run still alive after svc -d")
 	}
 	// The output went on, line after line, with no second producer.
@@ -154,34 +145,30 @@ func TestNoAdoptionOfReusedPid(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "svc")
 			writeRun(t, dir, "echo $$ >> starts\nexec sleep 1000", 0755)
-			other := exec.Command("sleep", "1000")
-			if err := other.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { other.Process.Kill(); other.Wait() }()
-			start, err := pidfd.StartTime(other.Process.Pid)
+			other := testkit.Unrelated(t)
+			start, err := pidfd.StartTime(other)
 			if err != nil {
 				t.Fatal(err)
 			}
 			os.MkdirAll(filepath.Join(dir, "supervise"), 0700)
-			st18 := status.Status{When: tai64n.FromTime(time.Now().Add(-time.Minute)), Pid: other.Process.Pid, Want: 'u'}
+			st18 := status.Status{When: tai64n.FromTime(time.Now().Add(-time.Minute)), Pid: other, Want: 'u'}
 			b := st18.Encode()
 			if err := os.WriteFile(filepath.Join(dir, "supervise/status"), b[:], 0644); err != nil {
 				t.Fatal(err)
 			}
 			if tc.json {
-				js := &state.Status{State: state.Up, Pid: other.Process.Pid, Want: state.WantUp, PidStart: start + 1, BootID: pidfd.BootID()}
+				js := &state.Status{State: state.Up, Pid: other, Want: state.WantUp, PidStart: start + 1, BootID: pidfd.BootID()}
 				if err := state.Write(dir, js); err != nil {
 					t.Fatal(err)
 				}
 			}
 			startSup(t, ours, "", dir)
-			st := waitState(t, dir, "a run of its own", func(s *state.Status) bool { return s.Pid != 0 && s.Pid != other.Process.Pid })
+			st := waitState(t, dir, "a run of its own", func(s *state.Status) bool { return s.Pid != 0 && s.Pid != other })
 			svc(t, "-k", dir)
 			waitState(t, dir, "the next run", func(s *state.Status) bool { return s.Pid != 0 && s.Pid != st.Pid })
 			svc(t, "-d", dir)
 			waitState(t, dir, "down", func(s *state.Status) bool { return s.Pid == 0 })
-			if !procAlive(other.Process.Pid) {
+			if !testkit.Alive(other) {
 				t.Fatal("the unrelated process was signalled")
 			}
 			if got := lines(t, filepath.Join(dir, "starts")); len(got) != 2 {

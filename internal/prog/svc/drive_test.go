@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/status"
 )
 
@@ -210,11 +211,7 @@ func exercise(t *testing.T, r *driveRig, extra bool) {
 	// -x: supervise leaves once the service is down.
 	r.svc("-x")
 	r.svc("-k")
-	select {
-	case <-r.exited:
-	case <-time.After(deadline):
-		t.Fatalf("supervise did not exit after -x and the service's death")
-	}
+	testkit.Receive(t, r.exited, deadline, "supervise did not exit after -x and the service's death")
 	r.svok(100)
 	r.svstat("s: supervise not running")
 	for _, tl := range append([]tools{debian}, bothOurs()...) {

@@ -94,13 +94,7 @@ func run(t *testing.T, dir, prog string, args ...string) result {
 	cmd.Dir = dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("%s %q: %v", prog, args, err)
-	}
+	code := testkit.ExitCode(t, cmd)
 	return result{code, out.String(), errb.String()}
 }
 
@@ -347,13 +341,7 @@ func TestPermissionsMatchDebian(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("%s: %v", prog, err)
-		}
+		code := testkit.ExitCode(t, cmd)
 		return result{code, out.String(), errb.String()}
 	}
 	for _, dir := range []string{"noenter", "nosearch"} {

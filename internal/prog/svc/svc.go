@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/svbridge/svbridge/internal/chain/getopt"
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
@@ -19,37 +20,27 @@ const Letters = "udopchaitkxq12w"
 // usage is the original's usage line, kept byte for byte.
 const usage = "svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill\n"
 
-// Parse reads svc's options as daemontools' getopt does: options come
-// before the first operand, letters may be clustered ("-dx"), and "-" alone
-// is an operand. As the original's subgetopt, any word starting with "--"
-// ("--", "--foo", "---") ends the options and is dropped. It returns the
-// command bytes in the order first given, each once, and the directories.
-// For an unknown letter it returns ok false and that letter.
+// Parse reads svc's options (args[0] is the program name) as daemontools'
+// getopt does (see package getopt): options come before the first operand,
+// letters may be clustered ("-dx"), "-" alone is an operand, and any word
+// starting with "--" ("--", "--foo", "---") ends the options and is
+// dropped. It returns the command bytes in the order first given, each
+// once, and the directories. For an unknown letter it returns ok false and
+// that letter.
 func Parse(args []string) (cmds []byte, dirs []string, bad byte, ok bool) {
-	i := 1
-	for ; i < len(args); i++ {
-		a := args[i]
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		if a[1] == '-' {
-			i++
-			break
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			if strings.IndexByte(Letters, c) < 0 {
-				return nil, nil, c, false
-			}
-			if strings.IndexByte(string(cmds), c) < 0 {
-				cmds = append(cmds, c)
-			}
+	if len(args) == 0 {
+		return nil, nil, 0, true
+	}
+	opts, dirs, err := getopt.Parse(args[1:], Letters)
+	if err != nil {
+		return nil, nil, err.Char, false
+	}
+	for _, o := range opts {
+		if strings.IndexByte(string(cmds), o.Char) < 0 {
+			cmds = append(cmds, o.Char)
 		}
 	}
-	if i > len(args) {
-		i = len(args)
-	}
-	return cmds, args[i:], 0, true
+	return cmds, dirs, 0, true
 }
 
 // progName is argv[0] after its last slash, as getopt's messages name it.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 func TestParse(t *testing.T) {
@@ -119,13 +120,7 @@ func FuzzParse(f *testing.F) {
 		cmd.Args = args
 		var tout, terr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &tout, &terr
-		err := cmd.Run()
-		tcode := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			tcode = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("%s %q: %v", theirs, words, err)
-		}
+		tcode := testkit.ExitCode(t, cmd)
 		if code != tcode || out.String() != tout.String() || errb.String() != terr.String() {
 			t.Fatalf("svc %q:\nours   %d %q %q\ntheirs %d %q %q", words, code, out.String(), errb.String(), tcode, tout.String(), terr.String())
 		}

@@ -146,11 +146,7 @@ func TestSysVPipeline(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil || len(out) != 0 {
 		t.Fatalf("svscanboot: %v, output %q (want none: it goes to /dev/null)", err, out)
 	}
-	select {
-	case <-supDone:
-	case <-time.After(10 * time.Second):
-		t.Fatal("svscanboot did not svc -dx the running service")
-	}
+	testkit.Receive(t, supDone, 10*time.Second, "svscanboot did not svc -dx the running service")
 	env, _ := os.ReadFile(envOut)
 	for _, l := range strings.Split(strings.TrimSpace(string(env)), "\n") {
 		if l != "PATH="+ClassicPATH && !strings.HasPrefix(l, "PWD=") && !strings.HasPrefix(l, "SHLVL=") && l != "_="+"/usr/bin/env" {

@@ -5,7 +5,6 @@ package tai64n
 
 import (
 	"bytes"
-	"io"
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/tai64n"
@@ -13,30 +12,12 @@ import (
 
 const prog = "tai64n"
 
-// bufSize is the read size; output is written once per read, so a slow
-// writer's lines come out as soon as they arrive, as with the original.
-const bufSize = 64 << 10
-
 // Main runs tai64n.
 func Main(e *cli.Env) int {
-	in := make([]byte, bufSize)
-	out := make([]byte, 0, bufSize+bufSize/2)
 	atStart := true
-	for {
-		n, rerr := e.Stdin.Read(in)
-		if n > 0 {
-			out = Stamp(out[:0], in[:n], &atStart, tai64n.Now)
-			if _, err := e.Stdout.Write(out); err != nil {
-				return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to write output: ", err)
-			}
-		}
-		if rerr == io.EOF {
-			return 0
-		}
-		if rerr != nil {
-			return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to read input: ", rerr)
-		}
-	}
+	return cli.Filter(e, prog, func(out, in []byte, _ bool) []byte {
+		return Stamp(out, in, &atStart, tai64n.Now)
+	})
 }
 
 // Stamp appends data to out with a label before each line start; atStart

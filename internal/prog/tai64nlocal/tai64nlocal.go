@@ -7,7 +7,6 @@ package tai64nlocal
 
 import (
 	"bytes"
-	"io"
 	"strconv"
 	"time"
 
@@ -17,34 +16,16 @@ import (
 
 const prog = "tai64nlocal"
 
-const bufSize = 64 << 10
-
 // Main runs tai64nlocal.
 func Main(e *cli.Env) int {
 	c := &Converter{Loc: time.Local}
-	in := make([]byte, bufSize)
-	var out []byte
-	for {
-		n, rerr := e.Stdin.Read(in)
-		if n > 0 {
-			out = c.Convert(out[:0], in[:n])
-		}
-		if rerr == io.EOF {
+	return cli.Filter(e, prog, func(out, in []byte, eof bool) []byte {
+		out = c.Convert(out, in)
+		if eof {
 			out = c.Flush(out)
 		}
-		if len(out) > 0 {
-			if _, err := e.Stdout.Write(out); err != nil {
-				return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to write output: ", err)
-			}
-			out = out[:0]
-		}
-		if rerr == io.EOF {
-			return 0
-		}
-		if rerr != nil {
-			return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to read input: ", rerr)
-		}
-	}
+		return out
+	})
 }
 
 // Converter converts a stream given in pieces.
