@@ -3,7 +3,6 @@ package scan
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 
@@ -16,8 +15,8 @@ import (
 // processes still running (they hold supervise/lock), and services and
 // loggers still running after an all-in-one svscan died (their supervisors
 // died with it). It leaves a live supervise alone and follows it through a
-// pidfd, and takes each log pipe back from the processes that hold it, so a
-// later restart of either side still uses the same pipe.
+// pidfd, and takes each log pipe back from the processes that hold it
+// (logpipe.go), so a later restart of either side still uses the same pipe.
 
 // lockHeld reports whether dir/supervise/lock is held by some process (a
 // live supervise). It does not create anything.
@@ -67,86 +66,15 @@ func liveSupervisor(dir string) (p *pidfd.Proc, held bool) {
 	return recorded(dir, true), true
 }
 
-// follow posts the end of a supervise process this scanner did not start
-// on s.exits, as the reaper does for its own children.
-func (s *Scanner) follow(p *pidfd.Proc) {
+// follow returns the supervisor for p, a supervise process this scanner
+// did not start: controlled through its FIFO and signalled through p, its
+// end posted on s.exits as the reaper does for the scanner's own children.
+func (s *Scanner) follow(p *pidfd.Proc) supervisor {
+	sup := &process{pid: p.Pid, proc: p}
 	go func() {
 		if p.Wait() {
-			s.exits <- exited{p.Pid}
+			s.exits <- sup
 		}
 	}()
-}
-
-// recoverPipe takes back the log pipe between the service in dir name and
-// its logger from the processes that still hold it: the logger's
-// supervise (stdin) or its running logger (stdin), the service's
-// supervise (stdout) or its running service (stdout). It returns false when
-// none of them is alive.
-func (s *Scanner) recoverPipe(e *entry, name string) bool {
-	main, log := s.path(name), filepath.Join(s.path(name), svdir.Log)
-	for _, c := range []struct {
-		dir   string
-		super bool
-		fd    int
-	}{{log, true, 0}, {log, false, 0}, {main, true, 1}, {main, false, 1}} {
-		p := recorded(c.dir, c.super)
-		if p == nil {
-			continue
-		}
-		r, w, err := pipeOf(p, c.fd)
-		p.Close()
-		if err != nil {
-			continue
-		}
-		e.r, e.w, e.hasLog = r, w, true
-		return true
-	}
-	return false
-}
-
-// pipeOf returns new read and write ends of the pipe that is descriptor fd
-// of p: a copy taken with pidfd_getfd(2) (or, without the right to, opened
-// through /proc/PID/fd), reopened in each direction so the other process's
-// file description is left as it is.
-func pipeOf(p *pidfd.Proc, fd int) (r, w *os.File, err error) {
-	src, err := p.GetFD(fd)
-	path := ""
-	if err == nil {
-		defer src.Close()
-		rc, err := src.SyscallConn()
-		if err != nil {
-			return nil, nil, err
-		}
-		var n uintptr
-		rc.Control(func(fd uintptr) { n = fd })
-		path = "/proc/self/fd/" + strconv.Itoa(int(n))
-		var st unix.Stat_t
-		if err := unix.Fstat(int(n), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
-			return nil, nil, unix.EINVAL
-		}
-	} else {
-		path = "/proc/" + strconv.Itoa(p.Pid) + "/fd/" + strconv.Itoa(fd)
-		var st unix.Stat_t
-		if err := unix.Stat(path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
-			return nil, nil, unix.EINVAL
-		}
-	}
-	// Read end first: a write end cannot be opened without a reader.
-	rfd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	wfd, err := unix.Open(path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		unix.Close(rfd)
-		return nil, nil, err
-	}
-	if !p.Alive() { // the /proc path may have named a reused pid
-		unix.Close(rfd)
-		unix.Close(wfd)
-		return nil, nil, unix.ESRCH
-	}
-	unix.SetNonblock(rfd, false)
-	unix.SetNonblock(wfd, false)
-	return os.NewFile(uintptr(rfd), "log pipe (read)"), os.NewFile(uintptr(wfd), "log pipe (write)"), nil
+	return sup
 }

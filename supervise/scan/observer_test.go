@@ -78,6 +78,46 @@ func (r *recorder) snapshot() []string {
 	return append([]string(nil), r.calls...)
 }
 
+// addedSorted returns the Added and Forgotten calls so far, sorted.
+func (r *recorder) addedSorted() []string {
+	r.mu.Lock()
+	added := append([]string(nil), r.added...)
+	r.mu.Unlock()
+	slices.Sort(added)
+	return added
+}
+
+// scanRun is a Scanner run by a test in a goroutine.
+type scanRun struct {
+	sigs chan os.Signal
+	code chan int
+}
+
+// runScanner runs scan.New(cfg); with no Launcher, cfg starts the test's
+// supervise (binDir).
+func runScanner(cfg scan.Config) scanRun {
+	if cfg.Launcher.Path == "" {
+		cfg.Launcher = scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}}
+	}
+	run := scanRun{sigs: make(chan os.Signal, 4), code: make(chan int, 1)}
+	go func() { run.code <- scan.New(cfg).Run(run.sigs) }()
+	return run
+}
+
+// stop sends SIGTERM and returns what Run returned; the test fails if it
+// has not returned within 20 s.
+func (run scanRun) stop(t *testing.T) int {
+	t.Helper()
+	run.sigs <- syscall.SIGTERM
+	select {
+	case c := <-run.code:
+		return c
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return within 20 s of SIGTERM")
+		return 0
+	}
+}
+
 // TestObserverHooks runs a Scanner in this process (with the lean
 // supervise) and checks the order of the hook calls: ScanDone after the
 // first scan, ServiceOutput only for the service without log/, Reloading
@@ -104,23 +144,13 @@ func testObserverHooks(t *testing.T, inProcess bool) {
 
 	r := reap.New()
 	defer r.Close()
-	sigs := make(chan os.Signal, 4)
 	warn := &testkit.SyncBuffer{}
-	s := scan.New(scan.Config{
-		Dir:       sv,
-		Launcher:  scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
-		Reaper:    r,
-		Observer:  rec,
-		Warn:      warn,
-		InProcess: inProcess,
-	})
-	code := make(chan int, 1)
-	go func() { code <- s.Run(sigs) }()
+	run := runScanner(scan.Config{Dir: sv, Reaper: r, Observer: rec, Warn: warn, InProcess: inProcess})
 	stopped := false
 	t.Cleanup(func() {
 		if !stopped {
-			sigs <- syscall.SIGTERM
-			<-code
+			run.sigs <- syscall.SIGTERM
+			<-run.code
 		}
 	})
 
@@ -128,27 +158,18 @@ func testObserverHooks(t *testing.T, inProcess bool) {
 	testkit.WaitFor(t, 10*time.Second, "b's line in the ServiceOutput file", func() bool { return fileHas(out.Name(), "b says hi\n") })
 	testkit.WaitFor(t, 10*time.Second, "a's line in its log", func() bool { return fileHas(aLog, "a says hi\n") })
 	testkit.WaitFor(t, 10*time.Second, "b ready for SIGTERM", func() bool { _, err := os.Stat(filepath.Join(tmp, "b.ready")); return err == nil })
-	sigs <- syscall.SIGHUP
+	run.sigs <- syscall.SIGHUP
 	testkit.WaitFor(t, 10*time.Second, "Reloading", func() bool { return rec.has("Reloading") })
-	sigs <- syscall.SIGTERM
-	select {
-	case c := <-code:
-		stopped = true
-		if c != 0 {
-			t.Errorf("Run returned %d, want 0", c)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return within 20 s of SIGTERM")
+	c := run.stop(t)
+	stopped = true
+	if c != 0 {
+		t.Errorf("Run returned %d, want 0", c)
 	}
 	want := []string{"ServiceOutput b", "ScanDone a,b", "Reloading", "ScanDone a,b", "Stopping"}
 	if got := rec.snapshot(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("calls %q, want %q", got, want)
 	}
-	rec.mu.Lock()
-	added := append([]string(nil), rec.added...)
-	rec.mu.Unlock()
-	slices.Sort(added)
-	if want := []string{"Added a", "Added b"}; !slices.Equal(added, want) {
+	if added, want := rec.addedSorted(), []string{"Added a", "Added b"}; !slices.Equal(added, want) {
 		t.Errorf("Added/Forgotten calls %q, want %q", added, want)
 	}
 	if rec.alive < 4 {
@@ -189,27 +210,13 @@ func TestStopLogGrace(t *testing.T) {
 
 	r := reap.New()
 	defer r.Close()
-	sigs := make(chan os.Signal, 4)
-	s := scan.New(scan.Config{
-		Dir:      sv,
-		Launcher: scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
-		Reaper:   r,
-		LogGrace: 300 * time.Millisecond,
-	})
-	code := make(chan int, 1)
-	go func() { code <- s.Run(sigs) }()
+	sc := runScanner(scan.Config{Dir: sv, Reaper: r, LogGrace: 300 * time.Millisecond})
 	testkit.WaitFor(t, 10*time.Second, "a up and ready", func() bool {
 		_, err := os.Stat(ready)
 		return err == nil && fileHas(aLog, "a says hi\n")
 	})
-	sigs <- syscall.SIGTERM
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Errorf("Run returned %d, want 0", c)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return within 20 s of SIGTERM")
+	if c := sc.stop(t); c != 0 {
+		t.Errorf("Run returned %d, want 0", c)
 	}
 	if !fileHas(aLog, "a got TERM\n") {
 		t.Error("the logger lost a's last line")
@@ -225,17 +232,8 @@ func TestTooManyServices(t *testing.T) {
 	}
 	r := reap.New()
 	defer r.Close()
-	sigs := make(chan os.Signal, 4)
 	warn := &testkit.SyncBuffer{}
-	s := scan.New(scan.Config{
-		Dir:         sv,
-		Launcher:    scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}},
-		Reaper:      r,
-		Warn:        warn,
-		MaxServices: 2,
-	})
-	code := make(chan int, 1)
-	go func() { code <- s.Run(sigs) }()
+	run := runScanner(scan.Config{Dir: sv, Reaper: r, Warn: warn, MaxServices: 2})
 	testkit.WaitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(warn.String(), "running too many services") })
 	up := 0
 	var left string
@@ -252,31 +250,7 @@ func TestTooManyServices(t *testing.T) {
 	if want := "svscan: warning: unable to start " + left + ": running too many services\n"; up != 2 || warn.String() != want {
 		t.Errorf("%d up; warnings %q, want %q", up, warn.String(), want)
 	}
-	sigs <- syscall.SIGTERM
-	select {
-	case <-code:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return within 20 s of SIGTERM")
-	}
-}
-
-// syncBuilder is a strings.Builder safe for the scanner's goroutine and
-// the test's.
-type syncBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuilder) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuilder) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	run.stop(t)
 }
 
 // events records the Events of in-process supervisors.
@@ -326,34 +300,19 @@ func TestLinkedServicesNamedAsLinked(t *testing.T) {
 	}
 	r := reap.New()
 	defer r.Close()
-	run := func(cfg scan.Config) (chan<- os.Signal, func()) {
-		sigs := make(chan os.Signal, 4)
-		code := make(chan int, 1)
-		go func() { code <- scan.New(cfg).Run(sigs) }()
-		return sigs, func() {
-			sigs <- syscall.SIGTERM
-			select {
-			case <-code:
-			case <-time.After(20 * time.Second):
-				t.Fatal("Run did not return within 20 s of SIGTERM")
-			}
-		}
-	}
-
 	evs := &events{}
-	warn := &syncBuilder{}
-	_, stop := run(scan.Config{Dir: sv, Reaper: r, Warn: warn, InProcess: true, Events: evs, Interval: time.Hour})
+	warn := &testkit.SyncBuffer{}
+	run := runScanner(scan.Config{Dir: sv, Reaper: r, Warn: warn, InProcess: true, Events: evs, Interval: time.Hour})
 	want := map[string]string{"tinydyn-pop": a, "tinydyn-pop/log": filepath.Join(a, "log"), "other-pop": b}
 	testkit.WaitFor(t, 10*time.Second, "three started events", func() bool { return len(evs.started()) >= 3 })
-	stop()
+	run.stop(t)
 	if got := evs.started(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("started events name -> dir %v, want %v", got, want)
 	}
 
 	rec := &recorder{}
-	sigs, stop := run(scan.Config{Dir: sv, Reaper: r, Observer: rec, Warn: warn, Interval: time.Hour,
-		Launcher: scan.Launcher{Path: filepath.Join(binDir, "supervise"), Argv: []string{"supervise"}}})
-	defer stop()
+	run = runScanner(scan.Config{Dir: sv, Reaper: r, Observer: rec, Warn: warn, Interval: time.Hour})
+	defer run.stop(t)
 	testkit.WaitFor(t, 10*time.Second, "other-pop up", func() bool { return servicePid(b) != 0 })
 	// Take other-pop out as the daemontools docs say: rename, svc -dx.
 	if err := os.Rename(filepath.Join(sv, "other-pop"), filepath.Join(sv, ".other-pop")); err != nil {
@@ -363,17 +322,13 @@ func TestLinkedServicesNamedAsLinked(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.WaitFor(t, 10*time.Second, "Forgotten other-pop", func() bool {
-		sigs <- syscall.SIGHUP // a rescan forgets what has gone and exited
+		run.sigs <- syscall.SIGHUP // a rescan forgets what has gone and exited
 		time.Sleep(50 * time.Millisecond)
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		return slices.Contains(rec.added, "Forgotten other-pop")
 	})
-	rec.mu.Lock()
-	added := append([]string(nil), rec.added...)
-	rec.mu.Unlock()
-	slices.Sort(added)
-	if w := []string{"Added other-pop", "Added tinydyn-pop", "Forgotten other-pop"}; !slices.Equal(added, w) {
+	if added, w := rec.addedSorted(), []string{"Added other-pop", "Added tinydyn-pop", "Forgotten other-pop"}; !slices.Equal(added, w) {
 		t.Errorf("Added/Forgotten calls %q, want %q", added, w)
 	}
 	if warn.String() != "" {
