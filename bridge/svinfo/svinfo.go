@@ -157,12 +157,7 @@ func fill18(info *Info, s status.Status, now time.Time) {
 		info.Seconds = int64(secs)
 	}
 	info.Paused = s.Paused
-	switch s.Want {
-	case status.WantUp:
-		info.Want = state.WantUp
-	case status.WantDown:
-		info.Want = state.WantDown
-	}
+	info.Want = state.WantOfByte(s.Want).Name()
 	if s.Pid != 0 {
 		info.State = state.Up
 	} else {

@@ -28,12 +28,71 @@ const (
 	Starting = "starting" // ./run was just started, or a restart is waiting for its pause
 )
 
+// Want is what the supervisor has been asked to keep the service at: up
+// (svc -u, or no ./down file), down (svc -d), or once (svc -o: run, do not
+// restart). Its values are daemontools' want bytes, so the 18-byte
+// supervise/status holds it as is; Name and JournalName give its other
+// spellings.
+type Want byte
+
 // Want values.
 const (
-	WantUp   = "up"
-	WantDown = "down"
-	WantNone = "" // svc -o: run once, do not restart
+	WantOnce Want = 0
+	WantUp   Want = 'u'
+	WantDown Want = 'd'
 )
+
+// WantOfByte reads the want byte of supervise/status as svstat does: 'u'
+// is up, 'd' down, any other byte once.
+func WantOfByte(b byte) Want {
+	switch w := Want(b); w {
+	case WantUp, WantDown:
+		return w
+	}
+	return WantOnce
+}
+
+// Byte is the want byte of supervise/status: 'u', 'd' or 0.
+func (w Want) Byte() byte { return byte(WantOfByte(byte(w))) }
+
+// Name is the word of status.json and "svbridge status --json": "up",
+// "down", or "" for once.
+func (w Want) Name() string {
+	switch WantOfByte(byte(w)) {
+	case WantUp:
+		return "up"
+	case WantDown:
+		return "down"
+	}
+	return ""
+}
+
+// JournalName is the SVC_WANT field of journald entries: "up", "down" or
+// "once".
+func (w Want) JournalName() string {
+	if n := w.Name(); n != "" {
+		return n
+	}
+	return "once"
+}
+
+// MarshalText gives Name.
+func (w Want) MarshalText() ([]byte, error) { return []byte(w.Name()), nil }
+
+// UnmarshalText reads Name: "up", "down" or "".
+func (w *Want) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "up":
+		*w = WantUp
+	case "down":
+		*w = WantDown
+	case "":
+		*w = WantOnce
+	default:
+		return ErrBadWant
+	}
+	return nil
+}
 
 // Exit describes how ./run last ended.
 type Exit struct {
@@ -54,7 +113,7 @@ type Status struct {
 	ReadySince *time.Time `json:"ready_since,omitempty"`
 	StatusText string     `json:"status_text,omitempty"`
 	NormallyUp bool       `json:"normally_up"`
-	Want       string     `json:"want"`
+	Want       Want       `json:"want"`
 	Paused     bool       `json:"paused"`
 	LastExit   *Exit      `json:"last_exit,omitempty"`
 	Restarts   int        `json:"restarts"`
@@ -79,6 +138,9 @@ var ErrTooBig = errors.New("status.json too big")
 
 // ErrBadState is returned for a state that is not one of the four values.
 var ErrBadState = errors.New("status.json: unknown state")
+
+// ErrBadWant is returned for a want that is not "up", "down" or "".
+var ErrBadWant = errors.New("status.json: unknown want")
 
 // Encode returns the JSON form, newline-terminated. It is written by hand
 // (same field names and layout as encoding/json would give) so that the
@@ -105,7 +167,7 @@ func Encode(s *Status) ([]byte, error) {
 	b = append(b, `,"normally_up":`...)
 	b = strconv.AppendBool(b, s.NormallyUp)
 	b = append(b, `,"want":`...)
-	b = appendString(b, s.Want)
+	b = appendString(b, s.Want.Name())
 	b = append(b, `,"paused":`...)
 	b = strconv.AppendBool(b, s.Paused)
 	if s.LastExit != nil {
