@@ -4,7 +4,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/svbridge/svbridge/internal/tai64n"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
 )
@@ -214,12 +213,16 @@ func (m *Machine) FinishPid() int {
 // WantByte is the want byte of supervise/status: 'u', 'd' or 0 after svc -o.
 func (m *Machine) WantByte() byte { return m.want.Byte() }
 
-// Status18 returns the daemontools status as it must be written now.
+// Status18 returns the daemontools status as it must be written now: the
+// projection of Snapshot onto the 18 bytes.
 func (m *Machine) Status18() status.Status {
-	return status.Status{When: tai64n.FromTime(m.since), Pid: m.RunPid(), Paused: m.running() && m.paused, Want: m.WantByte()}
+	s := m.Snapshot()
+	return s.Status18()
 }
 
-// Snapshot returns the status.json content.
+// Snapshot returns the status of the service now (without what only the
+// driver knows: supervisor and start times), from which supervise/status
+// and status.json are written.
 func (m *Machine) Snapshot() state.Status {
 	s := state.Status{
 		Pid: m.RunPid(), Since: m.since, StatusText: m.statusText, NormallyUp: m.NormallyUp,
@@ -260,7 +263,7 @@ func (m *Machine) do(a Action) { m.acts = append(m.acts, a) }
 
 func (m *Machine) emit(kind EventKind, now time.Time, pid int) *Event {
 	m.acts = append(m.acts, Action{Kind: ActEmit, Event: Event{
-		Kind: kind, Time: now, Pid: pid, Want: m.WantByte(), NormallyUp: m.NormallyUp, Restarts: m.restarts(),
+		Kind: kind, Time: now, Pid: pid, Want: m.want, NormallyUp: m.NormallyUp, Restarts: m.restarts(),
 	}})
 	return &m.acts[len(m.acts)-1].Event
 }
