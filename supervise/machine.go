@@ -115,13 +115,17 @@ var signals = [256]syscall.Signal{
 // ./run and a ./finish at once, a start waiting while ./run runs, or an
 // exit asked with nothing to wait for cannot be written down.
 //
-//	phaseDown       --start-->           phaseRun (or phaseWait: the pause is not over)
-//	phaseWait       --TimerRestart-->    phaseRun
-//	phaseRun        --./run exits-->     phaseFinish
-//	phaseFinish     --./finish exits-->  phaseRun (want up) or phaseDown
-//	phaseFinishOnce --./finish exits-->  phaseRun
-//	phaseLastRun    --./run exits-->     phaseLastFinish
-//	phaseLastFinish --./finish exits-->  phaseExited
+//	phaseDown       --a start-->        phaseRun, or phaseWait while the pause lasts
+//	phaseWait       --TimerRestart-->   a start
+//	phaseRun        --./run ends-->     phaseFinish
+//	phaseFinish     --./finish ends-->  a start if wanted up, else phaseDown
+//	phaseFinishOnce --./finish ends-->  a start
+//	phaseLastRun    --./run ends-->     phaseLastFinish
+//	phaseLastFinish --./finish ends-->  phaseExited
+//
+// (a start: at boot, on svc -u or -o, or after ./finish; "./finish ends"
+// includes there being none, and a ./run that cannot be spawned ends at
+// once, as an exit 111.)
 //
 // svc -x takes phaseRun to phaseLastRun, the finish phases to
 // phaseLastFinish, and phaseDown or phaseWait to phaseExited at once; svc -o
