@@ -7,6 +7,8 @@ package supervise
 import (
 	"os"
 	"time"
+
+	"github.com/svbridge/svbridge/supervise/state"
 )
 
 // EventKind names a transition of a supervised service. The strings are
@@ -40,7 +42,7 @@ type Event struct {
 	Unknown    bool          // for EventExited: an adopted process ended, its exit code cannot be read
 	Signal     int           // for EventExited: the signal number when killed by one
 	Uptime     time.Duration // for EventExited/EventDown: how long the run lasted
-	Want       byte          // the want byte after the event: 'u', 'd' or 0
+	Want       state.Want    // the want after the event
 	NormallyUp bool          // no ./down file
 	Restarts   int           // how many times ./run was restarted since supervise started
 	Text       string        // for EventStatus: the STATUS= text; otherwise free text

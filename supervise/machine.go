@@ -4,7 +4,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/svbridge/svbridge/internal/tai64n"
 	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/status"
 )
@@ -110,30 +109,67 @@ var signals = [256]syscall.Signal{
 	'1': syscall.SIGUSR1, '2': syscall.SIGUSR2, 'w': syscall.SIGWINCH,
 }
 
-// Machine is the state of one supervised service.
+// phase is where a service is in its cycle, as s6-supervise's states
+// (down, up, finish, last-up, last-finish), with daemontools' pause between
+// two starts and svc -o. Each phase says which child exists, so that a
+// ./run and a ./finish at once, a start waiting while ./run runs, or an
+// exit asked with nothing to wait for cannot be written down.
+//
+//	phaseDown       --a start-->        phaseRun, or phaseWait while the pause lasts
+//	phaseWait       --TimerRestart-->   a start
+//	phaseRun        --./run ends-->     phaseFinish
+//	phaseFinish     --./finish ends-->  a start if wanted up, else phaseDown
+//	phaseFinishOnce --./finish ends-->  a start
+//	phaseLastRun    --./run ends-->     phaseLastFinish
+//	phaseLastFinish --./finish ends-->  phaseExited
+//
+// (a start: at boot, on svc -u or -o, or after ./finish; "./finish ends"
+// includes there being none, and a ./run that cannot be spawned ends at
+// once, as an exit 111.)
+//
+// svc -x takes phaseRun to phaseLastRun, the finish phases to
+// phaseLastFinish, and phaseDown or phaseWait to phaseExited at once; svc -o
+// during ./finish takes phaseFinish to phaseFinishOnce, svc -d back; svc -d
+// takes phaseWait to phaseDown.
+type phase uint8
+
+const (
+	phaseDown       phase = iota // nothing runs and no start is owed (or ./run is being started: one Step's round trip)
+	phaseWait                    // nothing runs; ./run starts when TimerRestart ends the pause between starts
+	phaseRun                     // ./run runs (pid)
+	phaseFinish                  // ./run has ended; ./finish runs (pid), or is being started (pid 0)
+	phaseFinishOnce              // as phaseFinish, then ./run starts once (svc -o came during ./finish)
+	phaseLastRun                 // ./run runs; supervise exits once it and ./finish have ended (svc -x)
+	phaseLastFinish              // ./finish runs or is being started; then supervise exits
+	phaseExited                  // ActExit was returned: the machine takes no more input
+)
+
+// runFacts is what is known of the current run of ./run: set anew at each
+// start, read only while the phase says ./run runs.
+type runFacts struct {
+	up         bool // it has lasted UpAfter
+	ready      bool // it said it is ready
+	paused     bool // svc -p
+	stopping   bool // it said STOPPING=1
+	killAfter  time.Duration
+	start      time.Time
+	readySince time.Time
+}
+
+// Machine is the state of one supervised service: a phase, the want, the
+// facts of the current run, and the history that status.json reports.
 type Machine struct {
 	NormallyUp bool // no ./down file
 
-	wantSet   bool // false after svc -o: run once, do not restart
-	wantUp    bool
-	paused    bool
-	exiting   bool // svc -x seen
-	done      bool // ActExit returned
-	run       int  // pid of ./run, 0 if none
-	finish    int  // pid of ./finish, 0 if none
-	pending   bool // a start waits for TimerRestart
-	once      bool // svc -o arrived while ./finish ran: start once after it
-	up        bool // the run lasted UpAfter
-	ready     bool
-	stopping  bool
-	killAfter time.Duration
+	phase phase
+	pid   int        // the child of the phase: ./run in phaseRun and phaseLastRun, ./finish in the finish phases (0 while being started)
+	want  state.Want // svc -u, -d, -o; up or down at first as ./down says
+	runFacts
 
 	since      time.Time // last change of run pid (the status file's stamp)
-	runStart   time.Time
 	lastStart  time.Time
-	readySince time.Time
-	statusText string
-	lastExit   *state.Exit
+	statusText string      // the last STATUS= of the current or last run
+	lastExit   *state.Exit // how the last run ended
 	starts     int
 	quick      int // consecutive short runs
 	flapping   bool
@@ -144,60 +180,78 @@ type Machine struct {
 // NewMachine returns the machine of a service that is normally up (no
 // ./down file) or not, as daemontools starts: wanting it up unless down.
 func NewMachine(normallyUp bool, now time.Time) *Machine {
-	return &Machine{NormallyUp: normallyUp, wantSet: true, wantUp: normallyUp, since: now}
+	m := &Machine{NormallyUp: normallyUp, want: state.WantDown, since: now}
+	if normallyUp {
+		m.want = state.WantUp
+	}
+	return m
+}
+
+// running tells whether ./run runs.
+func (m *Machine) running() bool { return m.phase == phaseRun || m.phase == phaseLastRun }
+
+// finishing tells whether ./finish runs or is being started.
+func (m *Machine) finishing() bool {
+	return m.phase == phaseFinish || m.phase == phaseFinishOnce || m.phase == phaseLastFinish
 }
 
 // Done reports whether the machine has asked the driver to exit.
-func (m *Machine) Done() bool { return m.done }
+func (m *Machine) Done() bool { return m.phase == phaseExited }
 
 // RunPid returns the pid of ./run, or 0.
-func (m *Machine) RunPid() int { return m.run }
+func (m *Machine) RunPid() int {
+	if m.running() {
+		return m.pid
+	}
+	return 0
+}
 
 // FinishPid returns the pid of ./finish, or 0.
-func (m *Machine) FinishPid() int { return m.finish }
+func (m *Machine) FinishPid() int {
+	if m.finishing() {
+		return m.pid
+	}
+	return 0
+}
 
 // WantByte is the want byte of supervise/status: 'u', 'd' or 0 after svc -o.
-func (m *Machine) WantByte() byte {
-	if !m.wantSet {
-		return status.WantNone
-	}
-	if m.wantUp {
-		return status.WantUp
-	}
-	return status.WantDown
-}
+func (m *Machine) WantByte() byte { return m.want.Byte() }
 
-// Status18 returns the daemontools status as it must be written now.
+// Status18 returns the daemontools status as it must be written now: the
+// projection of Snapshot onto the 18 bytes.
 func (m *Machine) Status18() status.Status {
-	return status.Status{When: tai64n.FromTime(m.since), Pid: m.run, Paused: m.paused && m.run != 0, Want: m.WantByte()}
+	s := m.Snapshot()
+	return s.Status18()
 }
 
-// Snapshot returns the status.json content.
+// Snapshot returns the status of the service now (without what only the
+// driver knows: supervisor and start times), from which supervise/status
+// and status.json are written.
 func (m *Machine) Snapshot() state.Status {
 	s := state.Status{
-		Pid: m.run, Since: m.since, Ready: m.ready, StatusText: m.statusText,
-		NormallyUp: m.NormallyUp, Paused: m.paused && m.run != 0, LastExit: m.lastExit,
-		Restarts: m.restarts(), Flapping: m.flapping, Stopping: m.stopping && m.run != 0,
+		Pid: m.RunPid(), Since: m.since, StatusText: m.statusText, NormallyUp: m.NormallyUp,
+		Want: m.want, LastExit: m.lastExit, Restarts: m.restarts(), Flapping: m.flapping,
 	}
-	switch m.WantByte() {
-	case status.WantUp:
-		s.Want = state.WantUp
-	case status.WantDown:
-		s.Want = state.WantDown
-	}
-	switch {
-	case m.run != 0 && (m.up || m.ready):
-		s.State = state.Up
-	case m.run != 0 || m.pending:
+	switch m.phase {
+	case phaseRun, phaseLastRun:
 		s.State = state.Starting
-	case m.finish != 0:
-		s.State = state.Finish
+		if m.up || m.ready {
+			s.State = state.Up
+		}
+		s.Ready, s.Paused, s.Stopping = m.ready, m.paused, m.stopping
+		if m.ready {
+			r := m.readySince
+			s.ReadySince = &r
+		}
+	case phaseWait:
+		s.State = state.Starting
+	case phaseFinish, phaseFinishOnce, phaseLastFinish:
+		s.State = state.Down // until ./finish is known to run
+		if m.pid != 0 {
+			s.State = state.Finish
+		}
 	default:
 		s.State = state.Down
-	}
-	if m.ready {
-		r := m.readySince
-		s.ReadySince = &r
 	}
 	return s
 }
@@ -213,7 +267,7 @@ func (m *Machine) do(a Action) { m.acts = append(m.acts, a) }
 
 func (m *Machine) emit(kind EventKind, now time.Time, pid int) *Event {
 	m.acts = append(m.acts, Action{Kind: ActEmit, Event: Event{
-		Kind: kind, Time: now, Pid: pid, Want: m.WantByte(), NormallyUp: m.NormallyUp, Restarts: m.restarts(),
+		Kind: kind, Time: now, Pid: pid, Want: m.want, NormallyUp: m.NormallyUp, Restarts: m.restarts(),
 	}})
 	return &m.acts[len(m.acts)-1].Event
 }
@@ -234,14 +288,14 @@ func (m *Machine) cancelTimer(t TimerKind) { m.do(Action{Kind: ActCancelTimer, T
 // the next call.
 func (m *Machine) Step(in Input) []Action {
 	m.acts = m.acts[:0]
-	if m.done {
+	if m.phase == phaseExited {
 		return nil
 	}
 	now := in.Now
 	switch in.Kind {
 	case InBoot:
 		m.announce()
-		if m.wantUp {
+		if m.want == state.WantUp {
 			m.tryStart(now)
 		}
 	case InAdopt:
@@ -249,14 +303,13 @@ func (m *Machine) Step(in Input) []Action {
 	case InControl:
 		m.control(in.Byte, now)
 	case InRunStarted:
-		m.run = in.Pid
+		m.phase, m.pid = phaseRun, in.Pid
+		m.runFacts = runFacts{start: now, killAfter: in.KillAfter}
 		m.starts++
-		m.since, m.runStart, m.lastStart = now, now, now
-		m.paused, m.up, m.ready, m.stopping = false, false, false, false
+		m.since, m.lastStart = now, now
 		m.statusText = ""
-		m.killAfter = in.KillAfter
 		m.announce()
-		m.emit(EventStarted, now, m.run)
+		m.emit(EventStarted, now, m.pid)
 		m.setTimer(TimerUp, UpAfter)
 	case InRunFailed:
 		// As daemontools' forked child that could not exec: an exit 111
@@ -266,51 +319,58 @@ func (m *Machine) Step(in Input) []Action {
 		m.announce()
 		m.exited(now, 0, 111, 0, false, 0, false)
 	case InRunExited:
-		if in.Pid == 0 {
+		if in.Pid == 0 || in.Pid != m.pid {
 			break
 		}
-		if in.Pid == m.run {
+		if m.running() {
 			m.cancelTimer(TimerUp)
 			m.cancelTimer(TimerKill)
-			m.run = 0
+			if m.phase == phaseLastRun {
+				m.phase = phaseLastFinish
+			} else {
+				m.phase = phaseFinish
+			}
+			m.pid = 0
 			m.since = now
-			m.paused, m.ready, m.stopping = false, false, false
 			m.announce()
 			if in.Unknown {
 				in.Code, in.Sig = -1, 0
 			}
-			m.exited(now, in.Pid, in.Code, in.Sig, in.Unknown, now.Sub(m.runStart), true)
-		} else if in.Pid == m.finish {
-			m.finish = 0
+			m.exited(now, in.Pid, in.Code, in.Sig, in.Unknown, now.Sub(m.start), true)
+		} else if m.finishing() {
 			m.cancelTimer(TimerFinish)
 			m.afterRun(now)
 		}
 	case InFinishStarted:
-		m.finish = in.Pid
-		m.setTimer(TimerFinish, in.FinishLimit)
-		m.announce()
+		if m.finishing() && m.pid == 0 {
+			m.pid = in.Pid
+			m.setTimer(TimerFinish, in.FinishLimit)
+			m.announce()
+		}
 	case InFinishNone:
-		m.afterRun(now)
+		if m.finishing() && m.pid == 0 {
+			m.afterRun(now)
+		}
 	case InTimer:
 		m.timer(in.Timer, now)
 	case InReady:
-		if m.run != 0 && !m.ready && (in.Pid == 0 || in.Pid == m.run) {
+		if m.running() && !m.ready && (in.Pid == 0 || in.Pid == m.pid) {
 			m.ready = true
 			m.readySince = now
 			m.announce()
-			m.emit(EventReady, now, m.run)
+			m.emit(EventReady, now, m.pid)
 		}
 	case InStatusText:
-		if m.run != 0 && m.statusText != in.Text {
+		if m.running() && m.statusText != in.Text {
 			m.statusText = in.Text
 			m.announce()
-			m.emit(EventStatus, now, m.run).Text = in.Text
+			m.emit(EventStatus, now, m.pid).Text = in.Text
 		}
 	case InStopping:
-		if m.run != 0 && !m.stopping {
+		if m.running() && !m.stopping {
 			m.stopping = true
 			m.announce()
-			m.emit(EventStopping, now, m.run)
+			m.emit(EventStopping, now, m.pid)
 		}
 	}
 	return m.acts
@@ -320,31 +380,26 @@ func (m *Machine) Step(in Input) []Action {
 // the first input, in place of InBoot. The run keeps the want and pause it
 // had, counts as up at once, and nothing is spawned.
 func (m *Machine) adopt(in Input, now time.Time) {
-	if m.run != 0 || m.finish != 0 || m.starts != 0 || in.Pid <= 0 {
+	if m.phase != phaseDown || m.starts != 0 || in.Pid <= 0 {
 		return
 	}
-	switch in.Byte {
-	case status.WantUp:
-		m.wantSet, m.wantUp = true, true
-	case status.WantDown:
-		m.wantSet, m.wantUp = true, false
-	case status.WantNone:
-		m.wantSet = false
+	switch w := state.Want(in.Byte); w {
+	case state.WantUp, state.WantDown, state.WantOnce:
+		m.want = w
 	}
 	since := in.Since
 	if since.IsZero() || since.After(now) {
 		since = now
 	}
-	m.run = in.Pid
-	m.starts++
-	m.since, m.runStart, m.lastStart = since, since, since
-	m.paused, m.up, m.ready, m.stopping = in.Paused, true, in.Ready, false
+	m.phase, m.pid = phaseRun, in.Pid
+	m.runFacts = runFacts{up: true, ready: in.Ready, paused: in.Paused, killAfter: in.KillAfter, start: since}
 	if in.Ready {
 		m.readySince = now
 	}
-	m.killAfter = in.KillAfter
+	m.starts++
+	m.since, m.lastStart = since, since
 	m.announce()
-	m.emit(EventAdopted, now, m.run)
+	m.emit(EventAdopted, now, m.pid)
 }
 
 // exited records the end of a run (spawned says whether a process ran) and
@@ -374,14 +429,15 @@ func (m *Machine) exited(now time.Time, pid, code, sig int, unknown bool, uptime
 // afterRun decides, once ./run and ./finish are both gone, whether to exit,
 // restart or stay down.
 func (m *Machine) afterRun(now time.Time) {
+	was := m.phase
+	m.phase, m.pid = phaseDown, 0
 	m.announce()
-	if m.exiting {
-		m.done = true
+	if was == phaseLastFinish {
+		m.phase = phaseExited
 		m.do(Action{Kind: ActExit})
 		return
 	}
-	if (m.wantSet && m.wantUp) || m.once {
-		m.once = false
+	if m.want == state.WantUp || was == phaseFinishOnce {
 		m.emit(EventRestarting, now, 0)
 		m.tryStart(now)
 		return
@@ -389,13 +445,14 @@ func (m *Machine) afterRun(now time.Time) {
 	m.emit(EventDown, now, 0)
 }
 
+// tryStart starts ./run from phaseDown, at once or after the pause.
 func (m *Machine) tryStart(now time.Time) {
-	if m.run != 0 || m.finish != 0 || m.pending {
+	if m.phase != phaseDown {
 		return
 	}
 	if !m.lastStart.IsZero() {
 		if wait := m.lastStart.Add(Pause).Sub(now); wait > 0 {
-			m.pending = true
+			m.phase = phaseWait
 			m.announce()
 			m.setTimer(TimerRestart, wait)
 			return
@@ -407,27 +464,25 @@ func (m *Machine) tryStart(now time.Time) {
 func (m *Machine) timer(t TimerKind, now time.Time) {
 	switch t {
 	case TimerRestart:
-		if m.pending {
-			m.pending = false
+		if m.phase == phaseWait {
+			m.phase = phaseDown
 			m.tryStart(now)
 		}
 	case TimerUp:
-		if m.run != 0 && !m.up {
+		if m.running() && !m.up {
 			m.up = true
 			m.quick = 0
-			if m.flapping {
-				m.flapping = false
-			}
+			m.flapping = false
 			m.announce()
-			m.emit(EventUp, now, m.run)
+			m.emit(EventUp, now, m.pid)
 		}
 	case TimerKill:
-		if m.run != 0 {
-			m.signal(m.run, syscall.SIGKILL)
+		if m.running() {
+			m.signal(m.pid, syscall.SIGKILL)
 		}
 	case TimerFinish:
-		if m.finish != 0 {
-			m.signal(m.finish, syscall.SIGKILL)
+		if m.finishing() && m.pid != 0 {
+			m.signal(m.pid, syscall.SIGKILL)
 		}
 	}
 }
@@ -435,66 +490,68 @@ func (m *Machine) timer(t TimerKind, now time.Time) {
 func (m *Machine) control(c byte, now time.Time) {
 	switch c {
 	case 'u':
-		m.wantSet, m.wantUp = true, true
+		m.want = state.WantUp
 		m.announce()
-		if m.run == 0 {
-			m.tryStart(now)
-		}
+		m.tryStart(now)
 	case 'd':
-		wasDown := m.wantSet && !m.wantUp
-		m.wantSet, m.wantUp = true, false
-		if m.run != 0 {
-			m.signal(m.run, syscall.SIGTERM)
-			m.signal(m.run, syscall.SIGCONT)
+		wasDown := m.want == state.WantDown
+		m.want = state.WantDown
+		switch m.phase {
+		case phaseRun, phaseLastRun:
+			m.signal(m.pid, syscall.SIGTERM)
+			m.signal(m.pid, syscall.SIGCONT)
 			m.paused = false
 			if m.killAfter > 0 {
 				m.setTimer(TimerKill, m.killAfter)
 			}
-		}
-		m.once = false
-		if m.pending {
-			m.pending = false
+		case phaseFinishOnce:
+			m.phase = phaseFinish
+		case phaseWait:
+			m.phase = phaseDown
 			m.cancelTimer(TimerRestart)
 		}
 		m.announce()
 		if !wasDown {
-			m.emit(EventWantedDown, now, m.run)
+			m.emit(EventWantedDown, now, m.RunPid())
 		}
 	case 'o':
-		m.wantSet = false
+		m.want = state.WantOnce
 		m.announce()
-		if m.run == 0 {
-			if m.finish != 0 {
-				m.once = true
-			}
-			m.tryStart(now)
+		if m.phase == phaseFinish && m.pid != 0 {
+			m.phase = phaseFinishOnce
 		}
+		m.tryStart(now)
 	case 'p':
-		m.paused = true
+		if m.running() {
+			m.paused = true
+		}
 		m.announce()
-		if m.run != 0 {
-			m.signal(m.run, syscall.SIGSTOP)
+		if m.running() {
+			m.signal(m.pid, syscall.SIGSTOP)
 		}
 	case 'c':
 		m.paused = false
 		m.announce()
-		if m.run != 0 {
-			m.signal(m.run, syscall.SIGCONT)
+		if m.running() {
+			m.signal(m.pid, syscall.SIGCONT)
 		}
 	case 'x':
-		m.exiting = true
 		m.announce()
-		if m.run == 0 && m.finish == 0 {
-			if m.pending {
-				m.pending = false
-				m.cancelTimer(TimerRestart)
-			}
-			m.done = true
+		switch m.phase {
+		case phaseRun:
+			m.phase = phaseLastRun
+		case phaseFinish, phaseFinishOnce:
+			m.phase = phaseLastFinish
+		case phaseWait:
+			m.cancelTimer(TimerRestart)
+			fallthrough
+		case phaseDown:
+			m.phase = phaseExited
 			m.do(Action{Kind: ActExit})
 		}
 	default:
-		if sig := signals[c]; sig != 0 && m.run != 0 {
-			m.signal(m.run, sig)
+		if sig := signals[c]; sig != 0 && m.running() {
+			m.signal(m.pid, sig)
 		}
 	}
 }

@@ -307,8 +307,8 @@ func FuzzMachine(f *testing.F) {
 			if w := m.WantByte(); w != 'u' && w != 'd' && w != 0 {
 				t.Fatalf("want byte %q", w)
 			}
-			if s := m.Snapshot(); (s.State == state.Up) != (m.RunPid() != 0 && (m.up || m.ready)) || (m.pending && m.RunPid() != 0) {
-				t.Fatalf("snapshot %+v pending %v", s, m.pending)
+			if s := m.Snapshot(); (s.State == state.Up) != (m.RunPid() != 0 && (m.up || m.ready)) || (m.phase == phaseWait && m.RunPid() != 0) {
+				t.Fatalf("snapshot %+v pending %v", s, m.phase == phaseWait)
 			}
 			if m.Status18().Pid != m.RunPid() {
 				t.Fatal("status pid")

@@ -551,7 +551,8 @@ func (s *Supervisor) announce() {
 	if s.gone {
 		return // nowhere to write; said once by checkGone
 	}
-	if err := status.Write(s.dir, s.m.Status18()); err != nil {
+	snap := s.m.Snapshot()
+	if err := status.Write(s.dir, snap.Status18()); err != nil {
 		if errors.Is(err, syscall.ENOENT) && s.dirGone() {
 			s.suspect = true
 			return // checkGone says it, once, before the next event
@@ -575,7 +576,6 @@ func (s *Supervisor) announce() {
 	} else {
 		s.statusFds = false
 	}
-	snap := s.m.Snapshot()
 	snap.Supervisor = os.Getpid()
 	snap.SupervisorStart, snap.BootID = s.selfStart, s.bootID
 	if snap.Pid != 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/supervise"
+	"github.com/svbridge/svbridge/supervise/state"
 )
 
 // MessageIDs: one fixed 128-bit id per kind of event, explained by
@@ -215,7 +216,7 @@ func Priority(ev supervise.Event) int {
 	switch ev.Kind {
 	case supervise.EventExited:
 		if ev.Signal != 0 || ev.ExitCode != 0 {
-			if ev.Want == 'd' {
+			if ev.Want == state.WantDown {
 				return PriNotice // it was asked to stop
 			}
 			return PriWarning
@@ -258,14 +259,7 @@ func Fields(ev supervise.Event, ident string) []Field {
 		add("SVC_UPTIME_USEC", strconv.FormatInt(ev.Uptime.Microseconds(), 10))
 	}
 	add("SVC_RESTARTS", strconv.Itoa(ev.Restarts))
-	switch ev.Want {
-	case 'u':
-		add("SVC_WANT", "up")
-	case 'd':
-		add("SVC_WANT", "down")
-	default:
-		add("SVC_WANT", "once")
-	}
+	add("SVC_WANT", ev.Want.JournalName())
 	add("SVC_NORMALLY", map[bool]string{true: "up", false: "down"}[ev.NormallyUp])
 	if ev.Kind == supervise.EventStatus && ev.Text != "" {
 		add("SVC_STATUS_TEXT", ev.Text)
@@ -344,9 +338,9 @@ func howEnded(ev supervise.Event) string {
 // says: a sentence for the catalog.
 func next(ev supervise.Event) string {
 	switch ev.Want {
-	case 'u':
+	case state.WantUp:
 		return "It is wanted up, so supervise starts it again, a second after its last start at the earliest."
-	case 'd':
+	case state.WantDown:
 		return "It is wanted down (svc -d), so supervise does not start it again."
 	}
 	return "It was started to run once (svc -o), so supervise does not start it again."

@@ -18,13 +18,14 @@ import (
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
-// Info is the status of one service directory. JSON names are part of the
-// documented output of "svbridge status --json".
+// Info is the status of one service directory as "svbridge status --json"
+// shows it: the state.Status model read from the directory (see Read), with
+// where it came from. JSON names are part of the documented output.
 type Info struct {
 	Name       string      `json:"name"`
 	Dir        string      `json:"dir"`
 	Supervised bool        `json:"supervised"`      // a supervise process runs on Dir
-	State      string      `json:"state"`           // up, down, finish, starting; "unknown" when unsupervised or unreadable
+	State      state.State `json:"state"`           // up, down, finish, starting; "unknown" when unsupervised or unreadable
 	Pid        int         `json:"pid"`             // 0 when nothing runs
 	Since      *time.Time  `json:"since,omitempty"` // last change of pid
 	Seconds    int64       `json:"seconds"`         // seconds since Since
@@ -83,7 +84,7 @@ func Read(dir string, now time.Time) Info {
 	if err != nil {
 		abs = dir
 	}
-	info := Info{Name: filepath.Base(abs), Dir: abs, State: "unknown"}
+	info := Info{Name: filepath.Base(abs), Dir: abs, State: state.Unknown}
 	st, err := svctl.Stat(dir)
 	info.NormallyUp = st.NormallyUp
 	switch {
@@ -93,10 +94,10 @@ func Read(dir string, now time.Time) Info {
 		info.Error = "supervise not running"
 		// The status file may still say how it was left.
 		if s, err := svctl.ReadStatus(dir); err == nil {
-			st.Status = s
+			m := state.From18(s)
 			info.Source = "status"
-			fill18(&info, s, now)
-			info.State = "unknown"
+			info.fill(&m, false, now)
+			info.State = state.Unknown
 			info.Pid = 0
 		}
 		return info
@@ -123,18 +124,14 @@ func Read(dir string, now time.Time) Info {
 		st.Status = s
 		js, jerr = state.Read(dir)
 	}
-	fill18(&info, st.Status, now)
 	if jerr == nil && matches(js, st.Status) {
+		// The 18 bytes stay the authority for what they hold.
+		js.Set18(st.Status)
 		info.Source = "status.json"
-		info.State = js.State
-		r := js.Ready
-		info.Ready = &r
-		info.ReadySince = js.ReadySince
-		info.StatusText = js.StatusText
-		info.LastExit = js.LastExit
-		n := js.Restarts
-		info.Restarts = &n
-		info.Flapping = js.Flapping
+		info.fill(js, true, now)
+	} else {
+		m := state.From18(st.Status)
+		info.fill(&m, false, now)
 	}
 	return info
 }
@@ -149,25 +146,29 @@ func matches(js *state.Status, s status.Status) bool {
 	return d < 2*time.Second && d > -2*time.Second
 }
 
-func fill18(info *Info, s status.Status, now time.Time) {
-	info.Pid = s.Pid
-	t := s.When.Time()
+// fill shows the model m: what the 18 bytes say, and with full (m came
+// from status.json) what only our supervise knows.
+func (info *Info) fill(m *state.Status, full bool, now time.Time) {
+	info.State = m.State
+	info.Pid = m.Pid
+	t := m.Since
 	info.Since = &t
 	if secs := now.Sub(t) / time.Second; secs > 0 {
 		info.Seconds = int64(secs)
 	}
-	info.Paused = s.Paused
-	switch s.Want {
-	case status.WantUp:
-		info.Want = state.WantUp
-	case status.WantDown:
-		info.Want = state.WantDown
+	info.Paused = m.Paused
+	info.Want = m.Want.Name()
+	if !full {
+		return
 	}
-	if s.Pid != 0 {
-		info.State = state.Up
-	} else {
-		info.State = state.Down
-	}
+	r := m.Ready
+	info.Ready = &r
+	info.ReadySince = m.ReadySince
+	info.StatusText = m.StatusText
+	info.LastExit = m.LastExit
+	n := m.Restarts
+	info.Restarts = &n
+	info.Flapping = m.Flapping
 }
 
 // ReadWithLog returns the status of dir and, if dir/log is a directory, of

@@ -78,7 +78,7 @@ func troubleOf(in *svinfo.Info) string {
 	switch {
 	case in.Flapping:
 		what = "flapping"
-	case (in.Pid == 0 && in.Want == "up") || restarting(in):
+	case (in.Pid == 0 && in.Want == state.WantUp.Name()) || restarting(in):
 		what = "restarting"
 	default:
 		return ""

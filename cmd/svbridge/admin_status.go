@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/svbridge/svbridge/bridge/svinfo"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/supervise/state"
 )
 
 func newStatusCommand(e *cli.Env) *cobra.Command {
@@ -78,7 +79,7 @@ func printHuman(w io.Writer, in *svinfo.Info) {
 		fmt.Fprintf(w, "%s: not supervised (%s)\n", in.Name, in.Error)
 		return
 	}
-	s := in.Name + ": " + in.State
+	s := in.Name + ": " + string(in.State)
 	if in.Pid != 0 {
 		s += fmt.Sprintf(" (pid %d)", in.Pid)
 	}
@@ -89,10 +90,10 @@ func printHuman(w io.Writer, in *svinfo.Info) {
 	if in.Paused {
 		s += ", paused"
 	}
-	if in.Pid != 0 && in.Want == "down" {
+	if in.Pid != 0 && in.Want == state.WantDown.Name() {
 		s += ", want down"
 	}
-	if in.Pid == 0 && in.Want == "up" {
+	if in.Pid == 0 && in.Want == state.WantUp.Name() {
 		s += ", want up"
 	}
 	if in.NormallyUp && in.Pid == 0 {

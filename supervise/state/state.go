@@ -1,7 +1,10 @@
-// Package state is the machine-readable status of one supervised service,
-// kept by supervise in DIR/supervise/status.json beside daemontools'
-// 18-byte supervise/status. It carries what the 18 bytes cannot:
-// readiness, the daemon's STATUS= text, the last exit and restart counts.
+// Package state is the status model of one supervised service: one type,
+// Status, in one vocabulary (State, Want, ready, last exit, restarts...),
+// from which every encoding is derived. supervise keeps it in
+// DIR/supervise/status.json (Encode, Decode) and projects it onto
+// daemontools' 18-byte supervise/status (Status18; From18 reads those 18
+// bytes back as far as they go); "svbridge status --json" (bridge/svinfo)
+// shows it, and the journald entries spell its Want with JournalName.
 package state
 
 import (
@@ -14,26 +17,94 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/svbridge/svbridge/internal/tai64n"
+	"github.com/svbridge/svbridge/supervise/status"
 	"github.com/svbridge/svbridge/supervise/svdir"
 )
 
 // File is the name of the JSON status file inside the service directory.
 const File = svdir.StatusJSON
 
+// State is what runs, as status.json and "svbridge status" say it.
+type State string
+
 // State values.
 const (
-	Up       = "up"       // ./run is running (for 1 s, or it said it is ready)
-	Down     = "down"     // nothing runs
-	Finish   = "finish"   // ./finish is running after ./run exited
-	Starting = "starting" // ./run was just started, or a restart is waiting for its pause
+	Up       State = "up"       // ./run is running (for 1 s, or it said it is ready)
+	Down     State = "down"     // nothing runs
+	Finish   State = "finish"   // ./finish is running after ./run exited
+	Starting State = "starting" // ./run was just started, or a restart is waiting for its pause
+	// Unknown is no state of a supervisor: "svbridge status" says it of
+	// a directory no supervise runs on, or whose status cannot be read.
+	// status.json never holds it.
+	Unknown State = "unknown"
 )
+
+// Want is what the supervisor has been asked to keep the service at: up
+// (svc -u, or no ./down file), down (svc -d), or once (svc -o: run, do not
+// restart). Its values are daemontools' want bytes, so the 18-byte
+// supervise/status holds it as is; Name and JournalName give its other
+// spellings.
+type Want byte
 
 // Want values.
 const (
-	WantUp   = "up"
-	WantDown = "down"
-	WantNone = "" // svc -o: run once, do not restart
+	WantOnce Want = Want(status.WantNone)
+	WantUp   Want = Want(status.WantUp)
+	WantDown Want = Want(status.WantDown)
 )
+
+// WantOfByte reads the want byte of supervise/status as svstat does: 'u'
+// is up, 'd' down, any other byte once.
+func WantOfByte(b byte) Want {
+	switch w := Want(b); w {
+	case WantUp, WantDown:
+		return w
+	}
+	return WantOnce
+}
+
+// Byte is the want byte of supervise/status: 'u', 'd' or 0.
+func (w Want) Byte() byte { return byte(WantOfByte(byte(w))) }
+
+// Name is the word of status.json and "svbridge status --json": "up",
+// "down", or "" for once.
+func (w Want) Name() string {
+	switch WantOfByte(byte(w)) {
+	case WantUp:
+		return "up"
+	case WantDown:
+		return "down"
+	}
+	return ""
+}
+
+// JournalName is the SVC_WANT field of journald entries: "up", "down" or
+// "once".
+func (w Want) JournalName() string {
+	if n := w.Name(); n != "" {
+		return n
+	}
+	return "once"
+}
+
+// MarshalText gives Name.
+func (w Want) MarshalText() ([]byte, error) { return []byte(w.Name()), nil }
+
+// UnmarshalText reads Name: "up", "down" or "".
+func (w *Want) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "up":
+		*w = WantUp
+	case "down":
+		*w = WantDown
+	case "":
+		*w = WantOnce
+	default:
+		return ErrBadWant
+	}
+	return nil
+}
 
 // Exit describes how ./run last ended.
 type Exit struct {
@@ -45,16 +116,17 @@ type Exit struct {
 	Unknown bool `json:"code_unknown,omitempty"`
 }
 
-// Status is the content of supervise/status.json.
+// Status is the status of one service: what supervise knows of it, written
+// whole to supervise/status.json.
 type Status struct {
-	State      string     `json:"state"`
+	State      State      `json:"state"`
 	Pid        int        `json:"pid"`
 	Since      time.Time  `json:"since"` // last change of pid, as in the 18-byte file
 	Ready      bool       `json:"ready"`
 	ReadySince *time.Time `json:"ready_since,omitempty"`
 	StatusText string     `json:"status_text,omitempty"`
 	NormallyUp bool       `json:"normally_up"`
-	Want       string     `json:"want"`
+	Want       Want       `json:"want"`
 	Paused     bool       `json:"paused"`
 	LastExit   *Exit      `json:"last_exit,omitempty"`
 	Restarts   int        `json:"restarts"`
@@ -71,6 +143,31 @@ type Status struct {
 	BootID          string `json:"boot_id,omitempty"`
 }
 
+// Status18 is the projection of s onto daemontools' 18-byte
+// supervise/status: the stamp of Since, the pid, the paused flag (only
+// while there is a pid, as daemontools writes it) and the want byte.
+func (s *Status) Status18() status.Status {
+	return status.Status{When: tai64n.FromTime(s.Since), Pid: s.Pid, Paused: s.Paused && s.Pid != 0, Want: s.Want.Byte()}
+}
+
+// From18 is what the 18 bytes alone say of a service (daemontools' C
+// supervise writes nothing else): up or down by the pid, since the stamp,
+// paused, and the want (any byte but 'u' and 'd' read as once).
+func From18(r status.Status) Status {
+	s := Status{State: Down}
+	s.Set18(r)
+	if s.Pid != 0 {
+		s.State = Up
+	}
+	return s
+}
+
+// Set18 takes from r what the 18 bytes hold (pid, stamp, paused, want),
+// which is their authority when they and status.json were read together.
+func (s *Status) Set18(r status.Status) {
+	s.Pid, s.Since, s.Paused, s.Want = r.Pid, r.When.Time(), r.Paused, WantOfByte(r.Want)
+}
+
 // MaxSize bounds what Decode accepts: a status file is a few hundred bytes.
 const MaxSize = 64 << 10
 
@@ -80,6 +177,9 @@ var ErrTooBig = errors.New("status.json too big")
 // ErrBadState is returned for a state that is not one of the four values.
 var ErrBadState = errors.New("status.json: unknown state")
 
+// ErrBadWant is returned for a want that is not "up", "down" or "".
+var ErrBadWant = errors.New("status.json: unknown want")
+
 // Encode returns the JSON form, newline-terminated. It is written by hand
 // (same field names and layout as encoding/json would give) so that the
 // supervise process, which writes it on every change, does not pay for
@@ -87,7 +187,7 @@ var ErrBadState = errors.New("status.json: unknown state")
 func Encode(s *Status) ([]byte, error) {
 	b := make([]byte, 0, 320)
 	b = append(b, `{"state":`...)
-	b = appendString(b, s.State)
+	b = appendString(b, string(s.State))
 	b = append(b, `,"pid":`...)
 	b = strconv.AppendInt(b, int64(s.Pid), 10)
 	b = append(b, `,"since":`...)
@@ -105,7 +205,7 @@ func Encode(s *Status) ([]byte, error) {
 	b = append(b, `,"normally_up":`...)
 	b = strconv.AppendBool(b, s.NormallyUp)
 	b = append(b, `,"want":`...)
-	b = appendString(b, s.Want)
+	b = appendString(b, s.Want.Name())
 	b = append(b, `,"paused":`...)
 	b = strconv.AppendBool(b, s.Paused)
 	if s.LastExit != nil {

@@ -119,3 +119,62 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// Each Want has one value and its three spellings: the 18-byte file's
+// byte, status.json's word and journald's SVC_WANT.
+func TestWantSpellings(t *testing.T) {
+	for _, c := range []struct {
+		w             Want
+		b             byte
+		name, journal string
+	}{{WantUp, 'u', "up", "up"}, {WantDown, 'd', "down", "down"}, {WantOnce, 0, "", "once"}} {
+		if c.w.Byte() != c.b || c.w.Name() != c.name || c.w.JournalName() != c.journal || WantOfByte(c.b) != c.w {
+			t.Errorf("%q: byte %q name %q journal %q", c.b, c.w.Byte(), c.w.Name(), c.w.JournalName())
+		}
+		var back Want = 'x'
+		if err := back.UnmarshalText([]byte(c.name)); err != nil || back != c.w {
+			t.Errorf("%q: unmarshal %q gives %q, %v", c.b, c.name, back, err)
+		}
+	}
+	// svstat's reading of a foreign byte: neither up nor down.
+	if w := WantOfByte('x'); w != WantOnce || Want('x').Name() != "" || Want('x').Byte() != 0 {
+		t.Errorf("foreign byte: %q", w)
+	}
+	var w Want
+	if err := w.UnmarshalText([]byte("sideways")); err != ErrBadWant {
+		t.Errorf("sideways: %v", err)
+	}
+	if _, err := Decode([]byte(`{"state":"up","want":"sideways"}`)); err == nil {
+		t.Error("unknown want accepted")
+	}
+}
+
+// The 18-byte file is a projection of the model, and From18 reads back
+// what it holds.
+func TestStatus18(t *testing.T) {
+	now := time.Date(2026, 11, 24, 1, 2, 3, 456789000, time.UTC)
+	s := &Status{State: Up, Pid: 77, Since: now, Paused: true, Want: WantDown, Ready: true, Restarts: 4}
+	r := s.Status18()
+	b := r.Encode()
+	if r.Pid != 77 || !r.Paused || b[16] != 1 || b[17] != 'd' || !r.When.Time().Equal(now) {
+		t.Fatalf("18 bytes % x from %+v", b, r)
+	}
+	back := From18(r)
+	if back.State != Up || back.Pid != 77 || !back.Paused || back.Want != WantDown || !back.Since.Equal(now) || back.Ready || back.Restarts != 0 {
+		t.Fatalf("from 18: %+v", back)
+	}
+	// No pid: not paused in the 18 bytes (as daemontools writes them), down.
+	s = &Status{State: Finish, Since: now, Paused: true, Want: WantOnce}
+	if b := s.Status18().Encode(); b[16] != 0 || b[17] != 0 {
+		t.Fatalf("down: % x", b)
+	}
+	if back := From18(s.Status18()); back.State != Down || back.Want != WantOnce {
+		t.Fatalf("down from 18: %+v", back)
+	}
+	// Set18 keeps what status.json alone knows.
+	js := &Status{State: Starting, Pid: 5, Since: now.Add(time.Second), Ready: true, StatusText: "x", Restarts: 2}
+	js.Set18(s.Status18())
+	if js.Pid != 0 || !js.Since.Equal(now) || js.State != Starting || !js.Ready || js.StatusText != "x" || js.Restarts != 2 {
+		t.Fatalf("set18: %+v", js)
+	}
+}

@@ -1,6 +1,9 @@
 // Package status encodes and decodes supervise/status exactly as daemontools
 // 0.76 lays it out: 18 bytes, TAI64N of the last change (12), the pid in
 // little-endian (4), the paused flag (1) and the want byte 'u', 'd' or 0 (1).
+// Status is the record of those bytes as they are (any byte is kept, as
+// svstat reads any); supervise writes it as the projection of the status
+// model, state.Status.Status18, whose state.Want values are these bytes.
 package status
 
 import (
