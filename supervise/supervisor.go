@@ -98,6 +98,7 @@ type Supervisor struct {
 
 	dirKey  [2]uint64 // device and inode of the service directory at New
 	suspect bool      // a status write found no directory: check it
+	unsaid  []any     // the warning of that write, said if the directory is not gone
 	gone    bool      // the directory is gone: no more ./run, exit when it ends
 }
 
@@ -373,7 +374,15 @@ func (s *Supervisor) Run() {
 // supervise exits once the running process (and ./finish) has ended.
 func (s *Supervisor) checkGone(now time.Time) {
 	s.suspect = false
-	if s.gone || !s.dirGone() {
+	unsaid := s.unsaid
+	s.unsaid = nil
+	if s.gone {
+		return
+	}
+	if !s.dirGone() {
+		if unsaid != nil {
+			cli.Warn(s.log, s.prog, unsaid...)
+		}
 		return
 	}
 	s.gone = true
@@ -553,10 +562,6 @@ func (s *Supervisor) announce() {
 	}
 	snap := s.m.Snapshot()
 	if err := status.Write(s.dir, snap.Status18()); err != nil {
-		if errors.Is(err, syscall.ENOENT) && s.dirGone() {
-			s.suspect = true
-			return // checkGone says it, once, before the next event
-		}
 		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
 			if s.statusFds {
 				return
@@ -565,14 +570,23 @@ func (s *Supervisor) announce() {
 		}
 		var pe *os.PathError
 		var le *os.LinkError
+		var msg []any
 		switch {
 		case errors.As(err, &le):
-			cli.Warn(s.log, s.prog, "unable to rename ", s.name, "/supervise/status.new to status: ", le.Err)
+			msg = []any{"unable to rename ", s.name, "/supervise/status.new to status: ", le.Err}
 		case errors.As(err, &pe) && pe.Op == "open":
-			cli.Warn(s.log, s.prog, "unable to open ", s.name, "/supervise/status.new: ", pe.Err)
+			msg = []any{"unable to open ", s.name, "/supervise/status.new: ", pe.Err}
 		default:
-			cli.Warn(s.log, s.prog, "unable to write ", s.name, "/supervise/status.new: ", err)
+			msg = []any{"unable to write ", s.name, "/supervise/status.new: ", err}
 		}
+		if errors.Is(err, syscall.ENOENT) {
+			// The directory may be going (being removed right now, its
+			// files first): checkGone decides before the next event and
+			// says either that it is gone or this.
+			s.suspect, s.unsaid = true, msg
+			return
+		}
+		cli.Warn(s.log, s.prog, msg...)
 	} else {
 		s.statusFds = false
 	}
@@ -582,12 +596,17 @@ func (s *Supervisor) announce() {
 		snap.PidStart = s.startTime(snap.Pid)
 	}
 	if err := state.Write(s.dir, &snap); err != nil && !s.warnedJSON {
-		if errors.Is(err, syscall.ENOENT) && s.dirGone() {
+		s.warnedJSON = true
+		msg := []any{"unable to write ", s.name, "/", state.File, ": ", err}
+		if errors.Is(err, syscall.ENOENT) {
+			// as for the 18-byte file: gone, or said by checkGone
 			s.suspect = true
+			if s.unsaid == nil {
+				s.unsaid = msg
+			}
 			return
 		}
-		s.warnedJSON = true
-		cli.Warn(s.log, s.prog, "unable to write ", s.name, "/", state.File, ": ", err)
+		cli.Warn(s.log, s.prog, msg...)
 	}
 }
 
