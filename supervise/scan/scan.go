@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/inotify"
 	"github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/pidfd"
 	"github.com/svbridge/svbridge/supervise/reap"
@@ -136,7 +137,7 @@ type Scanner struct {
 	prog     string
 	entries  []*entry
 	exits    chan exited
-	watch    *watcher
+	watch    *inotify.Watcher
 	scanWd   int32
 	pending  map[string]*pending
 	stopping bool
@@ -249,9 +250,9 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			}
 		}
 		s.armWake(wake, time.Now())
-		var watchC chan []inotifyEvent
+		var watchC <-chan []inotify.Event
 		if s.watch != nil {
-			watchC = s.watch.C
+			watchC = s.watch.Events()
 		}
 		select {
 		case sig := <-sigs:
@@ -276,7 +277,7 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			s.exited(x.pid)
 		case evs, ok := <-watchC:
 			if !ok {
-				s.watch.f.Close()
+				s.watch.Close()
 				s.watch = nil // the reader died: periodic scans only
 				continue
 			}
