@@ -15,6 +15,7 @@ import (
 	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/bridge/systemd"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/scan"
 )
@@ -73,7 +74,11 @@ func Main(e *cli.Env) int {
 	// NOTIFY_SOCKET and WATCHDOG_* are svscan's own (the observer sends
 	// through them): the supervise processes, and so the services, get an
 	// environment without them.
-	obs := systemd.NewScanObserver(path)
+	var obs supervise.ScanObserver
+	if n := systemd.NewNotifier(path); n != nil {
+		defer n.Close() // STOPPING=1 goes out before svscan exits
+		obs = n
+	}
 	exe, _ := os.Executable()
 	env := slices.DeleteFunc(slices.Clone(e.Environment()), func(kv string) bool {
 		return strings.HasPrefix(kv, "NOTIFY_SOCKET=") || strings.HasPrefix(kv, "WATCHDOG_USEC=") ||

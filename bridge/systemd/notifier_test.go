@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/internal/inotify"
 	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/state"
 )
@@ -103,15 +104,15 @@ func env(t *testing.T, m map[string]string) {
 
 func TestNotUnderSystemd(t *testing.T) {
 	env(t, nil)
-	if s := newScan(t.TempDir(), nil); s != nil {
+	if s := newNotifier(t.TempDir(), nil); s != nil {
 		t.Fatal("ScanObserver without NOTIFY_SOCKET/INVOCATION_ID")
 	}
 	t.Setenv("NOTIFY_SOCKET", "")
 	t.Setenv("INVOCATION_ID", "")
 	os.Unsetenv("NOTIFY_SOCKET")
 	os.Unsetenv("INVOCATION_ID")
-	if o := NewScanObserver(t.TempDir()); o != nil {
-		t.Fatal("NewScanObserver returned non-nil outside systemd")
+	if o := NewNotifier(t.TempDir()); o != nil {
+		t.Fatal("NewNotifier returned non-nil outside systemd")
 	}
 }
 
@@ -119,7 +120,7 @@ func TestReadyReloadStopping(t *testing.T) {
 	sd := newFakeSystemd(t)
 	dir := t.TempDir()
 	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
-	s := newScan(dir, nil)
+	s := newNotifier(dir, nil)
 	defer s.Close()
 	s.Alive()
 	time.Sleep(50 * time.Millisecond)
@@ -154,13 +155,13 @@ func TestWatchdogOnlyWhileAlive(t *testing.T) {
 	sd := newFakeSystemd(t)
 	env(t, map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000",
 		"WATCHDOG_PID": "1"})
-	s := newScan(t.TempDir(), nil)
+	s := newNotifier(t.TempDir(), nil)
 	if s.watchdog != 0 {
 		t.Fatal("watchdog enabled for another pid")
 	}
 	s.Close()
 	env(t, map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000"})
-	s = newScan(t.TempDir(), nil)
+	s = newNotifier(t.TempDir(), nil)
 	defer s.Close()
 	s.mu.Lock()
 	s.aliveWindow = 300 * time.Millisecond
@@ -253,7 +254,7 @@ func TestStatusFollowsTree(t *testing.T) {
 	}
 	sd := newFakeSystemd(t)
 	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
-	s := newScan(root, nil)
+	s := newNotifier(root, nil)
 	defer s.Close()
 	s.ScanDone([]string{"a", "b"})
 	sd.waitFor(t, "READY with 2 up", func(m string) bool { return m == "READY=1\nSTATUS=2 services: 2 up, 0 down" })
@@ -285,7 +286,7 @@ func TestReadyWaitsForSupervise(t *testing.T) {
 	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
 	sd := newFakeSystemd(t)
 	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
-	s := newScan(root, nil)
+	s := newNotifier(root, nil)
 	defer s.Close()
 	cmd := exec.Command("/usr/bin/supervise", d)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -305,11 +306,56 @@ func TestReadyWaitsForSupervise(t *testing.T) {
 	})
 	start := time.Now()
 	s.ScanDone([]string{"late"})
-	if el := time.Since(start); el < 250*time.Millisecond {
-		t.Fatalf("ScanDone returned after %v, before supervise could run", el)
+	if el := time.Since(start); el >= 250*time.Millisecond {
+		t.Fatalf("ScanDone held svscan's loop for %v", el)
 	}
 	m := sd.waitFor(t, "READY=1", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
+	if el := time.Since(start); el < 250*time.Millisecond {
+		t.Fatalf("READY=1 after %v, before supervise could run", el)
+	}
 	if strings.Contains(m, "not supervised") {
 		t.Fatalf("READY with %q", m)
+	}
+}
+
+// TestNotifierSleepsWhenIdle: the goroutine's step arms a timer only for
+// what is due (READY=1 waiting for a supervise, STATUS= held back by the
+// rate limit, the watchdog while svscan's loop turns), and none when idle.
+func TestNotifierSleepsWhenIdle(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "web", "supervise"), 0755) // no supervise runs on it
+	w, err := inotify.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	n := &Notifier{dir: dir, aliveWindow: aliveWindow, watches: map[string]bool{}, dirs: map[string]string{}, w: w}
+	now := time.Now()
+	n.services = []string{"web"}
+	n.readyDue, n.readyBy = true, now.Add(readyWait)
+	if next := n.step(now); !next.Equal(now.Add(readyPoll)) {
+		t.Fatalf("READY=1 waiting for supervise: next %v, want %v", next, now.Add(readyPoll))
+	}
+	now = now.Add(readyWait)
+	if next := n.step(now); !next.IsZero() || !n.ready || n.readyDue {
+		t.Fatalf("READY=1 after readyWait: next %v, ready %v, due %v", next, n.ready, n.readyDue)
+	}
+	if next := n.step(now.Add(time.Minute)); !next.IsZero() {
+		t.Fatalf("idle: next %v", next)
+	}
+	n.dirty, n.statusAt = true, now
+	if next := n.step(now.Add(100 * time.Millisecond)); !next.Equal(now.Add(statusMinInterval)) {
+		t.Fatalf("STATUS= held back: next %v, want %v", next, now.Add(statusMinInterval))
+	}
+	if next := n.step(now.Add(statusMinInterval)); !next.IsZero() || n.dirty {
+		t.Fatalf("STATUS= sent: next %v, dirty %v", next, n.dirty)
+	}
+	n.watchdog, n.lastAlive = 100*time.Millisecond, now
+	if next := n.step(now); !next.Equal(now.Add(50*time.Millisecond)) || !n.pingArmed {
+		t.Fatalf("watchdog: next %v, armed %v", next, n.pingArmed)
+	}
+	stuck := now.Add(aliveWindow)
+	if next := n.step(stuck); !next.IsZero() || n.pingArmed {
+		t.Fatalf("svscan's loop stuck: next %v, armed %v", next, n.pingArmed)
 	}
 }
