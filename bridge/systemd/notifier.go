@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/journalobs"
 	"github.com/svbridge/svbridge/bridge/svinfo"
 	"github.com/svbridge/svbridge/internal/inotify"
 	"github.com/svbridge/svbridge/supervise"
@@ -171,7 +172,7 @@ func (n *Notifier) Added(service string) {
 		dir = real
 	}
 	n.dirs[service] = dir
-	n.sendEntry(journal.ServiceAddedFields(service, dir, n.dir))
+	n.sendEntry(journalobs.ServiceAddedFields(service, dir, n.dir))
 }
 
 // Forgotten writes svscan's journal entry for a service it forgot.
@@ -183,7 +184,7 @@ func (n *Notifier) Forgotten(service string) {
 		dir = filepath.Join(n.dir, service)
 	}
 	delete(n.dirs, service)
-	n.sendEntry(journal.ServiceForgottenFields(service, dir, n.dir))
+	n.sendEntry(journalobs.ServiceForgottenFields(service, dir, n.dir))
 }
 
 // sendEntry sends one of svscan's own entries; journald being away costs

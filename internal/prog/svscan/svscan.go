@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/journalobs"
 	"github.com/svbridge/svbridge/bridge/systemd"
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/supervise"
@@ -117,7 +117,7 @@ func Main(e *cli.Env) int {
 	cfg.OwnCgroup = ownCgroup
 	if inProcess(getenv) {
 		cfg.InProcess = true
-		cfg.Events = journal.NewObserver()
+		cfg.Events = journalobs.NewObserver()
 	}
 	return scan.New(cfg).Run(sigs)
 }
