@@ -40,8 +40,10 @@ type Config struct {
 	Log io.Writer
 	// Prog prefixes messages; empty means "supervise".
 	Prog string
-	// Environ is the environment given to ./run and ./finish (NOTIFY_SOCKET
-	// is replaced); nil means os.Environ().
+	// Environ is the environment given to ./run and ./finish
+	// (NOTIFY_SOCKET is replaced by the supervisor's own; WATCHDOG_USEC
+	// and WATCHDOG_PID, systemd's for this process, are left out: see
+	// sdnotify.Environ); nil means os.Environ().
 	Environ []string
 	// Stdin, Stdout and Stderr of the children; nil means this process's
 	// own descriptors 0, 1 and 2.

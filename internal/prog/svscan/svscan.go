@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/svbridge/svbridge/bridge/journalobs"
 	"github.com/svbridge/svbridge/bridge/systemd"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/sdnotify"
 	"github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/scan"
@@ -80,10 +80,7 @@ func Main(e *cli.Env) int {
 		obs = n
 	}
 	exe, _ := os.Executable()
-	env := slices.DeleteFunc(slices.Clone(e.Environment()), func(kv string) bool {
-		return strings.HasPrefix(kv, "NOTIFY_SOCKET=") || strings.HasPrefix(kv, "WATCHDOG_USEC=") ||
-			strings.HasPrefix(kv, "WATCHDOG_PID=")
-	})
+	env := sdnotify.Environ(e.Environment(), "")
 	getenv := func(k string) string {
 		for i := len(env) - 1; i >= 0; i-- {
 			if len(env[i]) > len(k) && env[i][len(k)] == '=' && env[i][:len(k)] == k {
