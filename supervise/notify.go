@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/sdnotify"
 )
 
 // The per-service NOTIFY_SOCKET: a datagram socket in the abstract
@@ -270,52 +272,29 @@ func (n *notifySocket) note(in Input) {
 	}
 }
 
-// ParseNotify reads one sd_notify datagram: newline-separated KEY=VALUE
-// assignments. It returns the inputs for READY=1, STATUS= and STOPPING=1,
-// and whether the datagram held anything that is not an assignment with an
-// upper-case key (garbage). Other assignments (MAINPID=, WATCHDOG=1, ...)
-// are ignored.
+// ParseNotify reads one sd_notify datagram (sdnotify.Parse): it returns
+// the inputs for READY=1, STATUS= and STOPPING=1, and whether the datagram
+// held anything that is not an assignment with an upper-case key
+// (garbage). Other assignments (MAINPID=, WATCHDOG=1, ...) are ignored.
 func ParseNotify(msg []byte) (ins []Input, garbage bool) {
-	for len(msg) > 0 {
-		line := msg
-		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
-			line, msg = msg[:i], msg[i+1:]
-		} else {
-			msg = nil
-		}
-		if len(line) == 0 {
-			continue
-		}
-		eq := bytes.IndexByte(line, '=')
-		if eq <= 0 || !validKey(line[:eq]) {
-			garbage = true
-			continue
-		}
-		key, val := string(line[:eq]), line[eq+1:]
-		switch key {
+	as, garbage := sdnotify.Parse(msg)
+	for _, a := range as {
+		switch a.Key {
 		case "READY":
-			if string(val) == "1" {
+			if a.Value == "1" {
 				ins = append(ins, Input{Kind: InReady})
 			}
 		case "STOPPING":
-			if string(val) == "1" {
+			if a.Value == "1" {
 				ins = append(ins, Input{Kind: InStopping})
 			}
 		case "STATUS":
+			val := a.Value
 			if len(val) > maxStatusText {
 				val = val[:maxStatusText]
 			}
-			ins = append(ins, Input{Kind: InStatusText, Text: string(bytes.ToValidUTF8(val, []byte("?")))})
+			ins = append(ins, Input{Kind: InStatusText, Text: strings.ToValidUTF8(val, "?")})
 		}
 	}
 	return ins, garbage
-}
-
-func validKey(k []byte) bool {
-	for _, c := range k {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }

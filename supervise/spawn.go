@@ -4,11 +4,11 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/sdnotify"
 	"github.com/svbridge/svbridge/supervise/svdir"
 )
 
@@ -42,17 +42,11 @@ func (s *Supervisor) environ() []string {
 	if base == nil {
 		base = os.Environ()
 	}
-	env := make([]string, 0, len(base)+1)
-	for _, kv := range base {
-		if strings.HasPrefix(kv, "NOTIFY_SOCKET=") {
-			continue
-		}
-		env = append(env, kv)
-	}
+	socket := ""
 	if s.notify != nil {
-		env = append(env, "NOTIFY_SOCKET="+s.notify.name)
+		socket = s.notify.name
 	}
-	return env
+	return sdnotify.Environ(base, socket)
 }
 
 func (s *Supervisor) exists(name string) bool {

@@ -1,8 +1,6 @@
 package supervise
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/inotify"
 	"github.com/svbridge/svbridge/supervise/pidfd"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/state"
@@ -41,8 +40,10 @@ type Config struct {
 	Log io.Writer
 	// Prog prefixes messages; empty means "supervise".
 	Prog string
-	// Environ is the environment given to ./run and ./finish (NOTIFY_SOCKET
-	// is replaced); nil means os.Environ().
+	// Environ is the environment given to ./run and ./finish
+	// (NOTIFY_SOCKET is replaced by the supervisor's own; WATCHDOG_USEC
+	// and WATCHDOG_PID, systemd's for this process, are left out: see
+	// sdnotify.Environ); nil means os.Environ().
 	Environ []string
 	// Stdin, Stdout and Stderr of the children; nil means this process's
 	// own descriptors 0, 1 and 2.
@@ -75,7 +76,7 @@ type Supervisor struct {
 	gen     [numTimers]uint64
 
 	lock, control, controlW, ok *os.File
-	dirWatch                    *os.File // inotify on the service directory (WatchDir)
+	dirWatch                    *inotify.Watcher // on the directory holding the service directory (WatchDir)
 
 	notify     *notifySocket
 	runPid     atomic.Int64 // the machine's run pid, for the notify socket's reader
@@ -234,64 +235,41 @@ func ServiceName(path string) string {
 	return base
 }
 
-// watchDir returns an inotify descriptor watching the directory that holds
-// dir for the removal or renaming of entries, or nil (the other checks
-// still notice, later). Watching dir itself would not do: its
-// IN_DELETE_SELF waits until the files the supervisor holds open in it
-// are closed.
-func watchDir(absDir string) *os.File {
-	fd, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
+// watchDir returns an inotify watcher on the directory that holds dir, for
+// the removal or renaming of entries, or nil (the other checks still
+// notice, later). Watching dir itself would not do: its IN_DELETE_SELF
+// waits until the files the supervisor holds open in it are closed.
+func watchDir(absDir string) *inotify.Watcher {
+	w, err := inotify.New()
 	if err != nil {
 		return nil
 	}
 	const mask = syscall.IN_DELETE | syscall.IN_MOVED_FROM | syscall.IN_ONLYDIR
-	if _, err := syscall.InotifyAddWatch(fd, filepath.Dir(absDir), mask); err != nil {
-		syscall.Close(fd)
+	if _, err := w.Add(filepath.Dir(absDir), mask); err != nil {
+		w.Close()
 		return nil
 	}
-	return os.NewFile(uintptr(fd), "inotify")
+	return w
 }
 
 // readDirWatch turns the removal or renaming of an entry named as the
-// service directory into a check of it; it sleeps in the runtime's poller
-// meanwhile.
+// service directory (or a queue overflow: too many to tell) into a check
+// of it; it sleeps in the runtime's poller meanwhile.
 func (s *Supervisor) readDirWatch() {
 	base := filepath.Base(s.absDir)
-	buf := make([]byte, 64*(syscall.SizeofInotifyEvent+syscall.NAME_MAX+1))
+	buf := make([]byte, 64*inotify.MinBuffer)
 	for {
-		n, err := s.dirWatch.Read(buf)
-		if err != nil && n <= 0 {
+		evs, err := s.dirWatch.Read(buf)
+		if err != nil && !errors.Is(err, inotify.ErrTruncated) {
 			return // closed at exit
 		}
-		if namesEntry(buf[:n], base) {
-			s.post(Input{Kind: InCheckDir})
+		for _, ev := range evs {
+			if ev.Overflow() || ev.Name == base {
+				s.post(Input{Kind: InCheckDir})
+				break
+			}
 		}
 	}
-}
-
-// namesEntry reports whether the inotify events in b name base (or were
-// too many to tell: a queue overflow).
-func namesEntry(b []byte, base string) bool {
-	// struct inotify_event: wd, mask, cookie, len (4 bytes each), name.
-	for len(b) >= syscall.SizeofInotifyEvent {
-		mask := binary.NativeEndian.Uint32(b[4:8])
-		end := syscall.SizeofInotifyEvent + int(binary.NativeEndian.Uint32(b[12:16]))
-		if end > len(b) {
-			return false
-		}
-		if mask&syscall.IN_Q_OVERFLOW != 0 {
-			return true
-		}
-		name := b[syscall.SizeofInotifyEvent:end]
-		if i := bytes.IndexByte(name, 0); i >= 0 {
-			name = name[:i]
-		}
-		if string(name) == base {
-			return true
-		}
-		b = b[end:]
-	}
-	return false
 }
 
 func readSome(path string, n int) []byte {
@@ -434,10 +412,13 @@ func (s *Supervisor) post(in Input) {
 }
 
 func (s *Supervisor) closeFiles() {
-	for _, f := range []*os.File{s.control, s.controlW, s.ok, s.readyPipe, s.dirWatch} {
+	for _, f := range []*os.File{s.control, s.controlW, s.ok, s.readyPipe} {
 		if f != nil {
 			f.Close()
 		}
+	}
+	if s.dirWatch != nil {
+		s.dirWatch.Close()
 	}
 	if s.notify != nil {
 		s.notify.close()

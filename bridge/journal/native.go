@@ -1,8 +1,11 @@
-// Package journal writes to systemd-journald without go-systemd or the net
-// package, so the lean supervise binary can link it: entries with the native
-// protocol (a datagram of KEY=value fields to /run/systemd/journal/socket,
-// or a sealed memfd passed with SCM_RIGHTS when an entry is too big for a
-// datagram), and stdout streams (/run/systemd/journal/stdout).
+// Package journal is systemd-journald's protocol, without go-systemd or
+// the net package, so the lean supervise binary can link it: entries with
+// the native protocol (a datagram of KEY=value fields to
+// /run/systemd/journal/socket, or a sealed memfd passed with SCM_RIGHTS
+// when an entry is too big for a datagram), stdout streams
+// (/run/systemd/journal/stdout) and lines copied into entries. It knows
+// nothing of supervise: what supervise's events become is package
+// bridge/journalobs; journaltest is a fake journald for tests.
 package journal
 
 import (
@@ -105,3 +108,11 @@ func Decode(b []byte) ([]Field, error) {
 	}
 	return out, nil
 }
+
+// Syslog priorities (the PRIORITY field).
+const (
+	PriErr     = 3
+	PriWarning = 4
+	PriNotice  = 5
+	PriInfo    = 6
+)

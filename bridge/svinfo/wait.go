@@ -1,12 +1,13 @@
 package svinfo
 
 import (
-	"encoding/binary"
 	"errors"
 	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/internal/inotify"
 )
 
 // Cond is what Wait waits for.
@@ -63,19 +64,19 @@ func wait(dirs []string, cond Cond, any bool, timeout time.Duration, pending boo
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 	}
-	ifd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	w, err := inotify.New()
 	if err != nil {
-		ifd = -1
+		w = nil
 	} else {
-		defer unix.Close(ifd)
+		defer w.Close()
 	}
 	watched := make([]bool, len(dirs))
 	buf := make([]byte, 4096)
 	for {
-		if ifd >= 0 {
+		if w != nil {
 			for i, d := range dirs {
 				if !watched[i] {
-					_, err := unix.InotifyAddWatch(ifd, filepath.Join(d, "supervise"),
+					_, err := w.Add(filepath.Join(d, "supervise"),
 						unix.IN_MOVED_TO|unix.IN_CLOSE_WRITE|unix.IN_CREATE|unix.IN_ATTRIB|unix.IN_DELETE_SELF)
 					watched[i] = err == nil
 				}
@@ -103,7 +104,7 @@ func wait(dirs []string, cond Cond, any bool, timeout time.Duration, pending boo
 			return nil
 		}
 		step := time.Second
-		if ifd < 0 {
+		if w == nil {
 			step = 100 * time.Millisecond
 		}
 		if !deadline.IsZero() {
@@ -113,30 +114,15 @@ func wait(dirs []string, cond Cond, any bool, timeout time.Duration, pending boo
 			}
 			step = min(step, left)
 		}
-		if ifd < 0 {
+		if w == nil {
 			time.Sleep(step)
 			continue
 		}
-		fds := []unix.PollFd{{Fd: int32(ifd), Events: unix.POLLIN}}
-		ms := int(step / time.Millisecond)
-		if ms == 0 {
-			ms = 1
-		}
-		unix.Poll(fds, ms)
-		for {
-			n, err := unix.Read(ifd, buf)
-			if err != nil || n <= 0 {
-				break
-			}
+		evs, _ := w.ReadTimeout(buf, step)
+		for _, ev := range evs {
 			// A removed supervise/ (IN_IGNORED) must be watched again.
-			for off := 0; off+unix.SizeofInotifyEvent <= n; {
-				mask := binary.NativeEndian.Uint32(buf[off+4:])
-				if mask&unix.IN_IGNORED != 0 {
-					for i := range watched {
-						watched[i] = false
-					}
-				}
-				off += unix.SizeofInotifyEvent + int(binary.NativeEndian.Uint32(buf[off+12:]))
+			if ev.Ignored() {
+				clear(watched)
 			}
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/journalobs"
 	"github.com/svbridge/svbridge/bridge/svinfo"
 	"github.com/svbridge/svbridge/supervise/state"
 )
@@ -87,7 +87,7 @@ func troubleOf(in *svinfo.Info) string {
 		if e.Unknown {
 			what += ", exit code unknown"
 		} else if e.Signal != 0 {
-			what += ", " + journal.SignalName(e.Signal)
+			what += ", " + journalobs.SignalName(e.Signal)
 		} else {
 			what += ", exit " + strconv.Itoa(e.Code)
 		}

@@ -16,7 +16,7 @@
 // Only argv[0] picks the program: "supervise svc" supervises a directory
 // named svc, as it always has.
 //
-// Why its own journald sender (bridge/journal) and not go-systemd's journal
+// Why its own journald sender (bridge/journal, fed by bridge/journalobs) and not go-systemd's journal
 // package: one supervise runs per service, so what it links is paid a
 // thousand times. go-systemd's journal.Send goes through Go's net package
 // (net.UnixConn, whose package initialisation and resolver add memory and

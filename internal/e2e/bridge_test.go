@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/journalobs"
 	"github.com/svbridge/svbridge/bridge/svinfo"
 	"github.com/svbridge/svbridge/bridge/systemd"
 	"github.com/svbridge/svbridge/internal/e2e/sdh"
@@ -226,7 +226,7 @@ func TestSystemdBridge(t *testing.T) {
 		})
 		for _, e := range es {
 			kind := supervise.EventKind(e["SVC_EVENT"])
-			if e["MESSAGE_ID"] != journal.MessageIDs[kind] || e["SVC_DIR"] != "/srv/sv/web" ||
+			if e["MESSAGE_ID"] != journalobs.MessageIDs[kind] || e["SVC_DIR"] != "/srv/sv/web" ||
 				e["SYSLOG_IDENTIFIER"] != "supervise" || e["PRIORITY"] == "" || !strings.HasPrefix(e["MESSAGE"], "web: ") {
 				t.Errorf("entry fields: %v", e)
 			}
@@ -327,7 +327,7 @@ func TestSystemdBridge(t *testing.T) {
 		c.MustSh(t, `printf '#!/bin/sh\nexec notifyd echo crash-fixed\n' >/srv/sv/crash/run.new && chmod 755 /srv/sv/crash/run.new && mv /srv/sv/crash/run.new /srv/sv/crash/run`)
 		es = waitEntries(t, c, "recovered", q+" SVC_EVENT=recovered", func(es []entry) bool { return len(es) > 0 })
 		if !regexp.MustCompile(`^crash: recovered: up \(pid \d+\) after flapping for \d+ (s|min)( \d+ s)?, \d+ restarts$`).MatchString(es[0]["MESSAGE"]) ||
-			es[0]["MESSAGE_ID"] != journal.MessageIDs[journal.EventRecovered] {
+			es[0]["MESSAGE_ID"] != journalobs.MessageIDs[journalobs.EventRecovered] {
 			t.Errorf("recovered entry: %v", es[0])
 		}
 		statusTextMatchesTree(t, c, "after the recovery", func(s string) bool { return strings.HasPrefix(s, "10 services: 10 up, 0 down") })
@@ -365,18 +365,18 @@ func TestSystemdBridge(t *testing.T) {
 			}
 			t.Logf("%s:\n%s", what, out)
 		}
-		explain("exit", "SVC_NAME=crash SVC_EXIT_CODE=3 MESSAGE_ID="+journal.MessageIDs[supervise.EventExited],
+		explain("exit", "SVC_NAME=crash SVC_EXIT_CODE=3 MESSAGE_ID="+journalobs.MessageIDs[supervise.EventExited],
 			`Subject: Service crash exited with code 3`, `crash \(/srv/sv/crash/run\) exited with code 3 after running for \d+(\.\d)? (µs|ms)\.`,
 			`It is wanted up, so supervise starts it again`)
-		explain("stopped", "SVC_NAME=web SVC_WANT=down MESSAGE_ID="+journal.MessageIDs[supervise.EventExited],
+		explain("stopped", "SVC_NAME=web SVC_WANT=down MESSAGE_ID="+journalobs.MessageIDs[supervise.EventExited],
 			`Subject: Service web (exited with code 0|was killed by signal SIGTERM)`, `It is wanted down \(svc -d\)`)
-		explain("flapping", "SVC_NAME=crash MESSAGE_ID="+journal.MessageIDs[supervise.EventFlapping],
+		explain("flapping", "SVC_NAME=crash MESSAGE_ID="+journalobs.MessageIDs[supervise.EventFlapping],
 			`Subject: Service crash is flapping`, `3 times in a row; the last time it exited with code 3\.`)
-		explain("recovered", "SVC_NAME=crash MESSAGE_ID="+journal.MessageIDs[journal.EventRecovered],
+		explain("recovered", "SVC_NAME=crash MESSAGE_ID="+journalobs.MessageIDs[journalobs.EventRecovered],
 			`Subject: Service crash recovered`, `had been flapping for \d+ (s|min)( \d+ s)?, with \d+ restarts`)
-		explain("wanted down", "SVC_NAME=web MESSAGE_ID="+journal.MessageIDs[supervise.EventWantedDown],
+		explain("wanted down", "SVC_NAME=web MESSAGE_ID="+journalobs.MessageIDs[supervise.EventWantedDown],
 			`Subject: Service web is wanted down`)
-		explain("svscan added", "SVC_NAME=tinydyn-pop MESSAGE_ID="+journal.ServiceAddedMessageID,
+		explain("svscan added", "SVC_NAME=tinydyn-pop MESSAGE_ID="+journalobs.ServiceAddedMessageID,
 			`Subject: svscan supervises tinydyn-pop`, `scan directory /srv/sv \(the service directory is /srv/real/a/pop\)`)
 	})
 
@@ -467,7 +467,7 @@ func TestSystemdBridge(t *testing.T) {
 		// The next event of logged's supervise finds journald back.
 		c.MustSh(t, "svc -d /srv/sv/logged && svbridge wait -d -t 10 /srv/sv/logged && svc -u /srv/sv/logged")
 		// supervise says once, in the journal, that it could not write.
-		gap := waitEntries(t, c, "gap note", "_SYSTEMD_UNIT=svtest.service MESSAGE_ID="+journal.GapMessageID,
+		gap := waitEntries(t, c, "gap note", "_SYSTEMD_UNIT=svtest.service MESSAGE_ID="+journalobs.GapMessageID,
 			func(es []entry) bool { return len(es) > 0 })
 		t.Logf("gap note: %s", gap[0]["MESSAGE"])
 		// The entries of the outage were kept and sent late, with their time.
@@ -554,7 +554,7 @@ func TestSystemdBridge(t *testing.T) {
 
 	t.Run("SvscanAddsAndForgets", func(t *testing.T) {
 		q := "_SYSTEMD_UNIT=svtest.service SYSLOG_IDENTIFIER=svscan"
-		es := waitEntries(t, c, "svscan's service-added entries", q+" MESSAGE_ID="+journal.ServiceAddedMessageID,
+		es := waitEntries(t, c, "svscan's service-added entries", q+" MESSAGE_ID="+journalobs.ServiceAddedMessageID,
 			func(es []entry) bool { return countEvent(es, "service-added") >= 10 })
 		for _, e := range es {
 			if e["SVC_NAME"] == "tinydyn-pop" && (e["SVC_DIR"] != "/srv/real/a/pop" || e["SVSCAN_DIR"] != "/srv/sv" ||
@@ -566,7 +566,7 @@ func TestSystemdBridge(t *testing.T) {
 		// its supervise processes have exited.
 		from := time.Now().UnixMicro()
 		c.MustSh(t, "mv /srv/sv/other-pop /srv/sv/.other-pop && svc -dx /srv/sv/.other-pop")
-		es = waitEntries(t, c, "other-pop forgotten", q+" SVC_NAME=other-pop MESSAGE_ID="+journal.ServiceForgottenMessageID,
+		es = waitEntries(t, c, "other-pop forgotten", q+" SVC_NAME=other-pop MESSAGE_ID="+journalobs.ServiceForgottenMessageID,
 			func(es []entry) bool { return len(es) > 0 })
 		if e := es[0]; e["SVC_EVENT"] != "service-forgotten" || e["SVC_DIR"] != "/srv/real/b/pop" ||
 			e["MESSAGE"] != "svscan: forgot other-pop: gone from /srv/sv, its supervise has exited" {
@@ -574,7 +574,7 @@ func TestSystemdBridge(t *testing.T) {
 		}
 		// Back in the scan dir: added again.
 		c.MustSh(t, "mv /srv/sv/.other-pop /srv/sv/other-pop")
-		waitEntries(t, c, "other-pop added again", q+" SVC_NAME=other-pop MESSAGE_ID="+journal.ServiceAddedMessageID,
+		waitEntries(t, c, "other-pop added again", q+" SVC_NAME=other-pop MESSAGE_ID="+journalobs.ServiceAddedMessageID,
 			func(es []entry) bool {
 				for _, e := range es {
 					if ts, _ := strconv.ParseInt(e["__REALTIME_TIMESTAMP"], 10, 64); ts > from {

@@ -6,7 +6,18 @@ import (
 	"runtime"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/internal/inotify"
 	"github.com/svbridge/svbridge/supervise/svdir"
+)
+
+// Masks: on the scan directory, a new entry (mkdir, symlink, rename into
+// it); on a service directory still being filled, anything that shows it
+// is still changing.
+const (
+	maskScanDir    = unix.IN_CREATE | unix.IN_MOVED_TO
+	maskServiceDir = unix.IN_CREATE | unix.IN_MOVED_TO | unix.IN_ATTRIB | unix.IN_CLOSE_WRITE | unix.IN_DELETE
 )
 
 func keepAlive(f *os.File) { runtime.KeepAlive(f) }
@@ -14,14 +25,14 @@ func keepAlive(f *os.File) { runtime.KeepAlive(f) }
 // openWatch watches the scan directory for new entries. Without inotify
 // the scanner still works, with the periodic rescan only.
 func (s *Scanner) openWatch() {
-	w, err := newWatcher()
+	w, err := inotify.New()
 	if err != nil {
 		s.warn("unable to watch ", s.cfg.Dir, ": ", err)
 		return
 	}
-	wd, err := w.add(s.cfg.Dir, maskScanDir)
+	wd, err := w.Add(s.cfg.Dir, maskScanDir)
 	if err != nil {
-		w.close()
+		w.Close()
 		s.warn("unable to watch ", s.cfg.Dir, ": ", err)
 		return
 	}
@@ -30,7 +41,7 @@ func (s *Scanner) openWatch() {
 
 func (s *Scanner) closeWatch() {
 	if s.watch != nil {
-		s.watch.close()
+		s.watch.Close()
 		s.watch = nil
 	}
 }
@@ -40,17 +51,17 @@ func (s *Scanner) closeWatch() {
 // While stopping, a directory renamed inside the scan dir still gets its
 // new name recorded (start starts nothing then), so the "dx" that is
 // retried reaches it.
-func (s *Scanner) watchEvents(evs []inotifyEvent, now time.Time) {
+func (s *Scanner) watchEvents(evs []inotify.Event, now time.Time) {
 	started := false
 	for _, ev := range evs {
 		switch {
-		case ev.Mask&maskOverflow != 0:
+		case ev.Overflow():
 			if !s.stopping {
 				s.scan()
 			}
 			return
 		case ev.Wd == s.scanWd:
-			if ev.Mask&maskIgnored != 0 {
+			if ev.Ignored() {
 				s.scanWd = -1 // the scan dir itself went away
 				continue
 			}
@@ -60,7 +71,7 @@ func (s *Scanner) watchEvents(evs []inotifyEvent, now time.Time) {
 		default:
 			for _, p := range s.pending {
 				if p.watch && p.wd == ev.Wd {
-					if ev.Mask&maskIgnored != 0 {
+					if ev.Ignored() {
 						p.watch = false
 					}
 					p.last = now
@@ -78,18 +89,18 @@ func (s *Scanner) watchEvents(evs []inotifyEvent, now time.Time) {
 // or reached through a new symlink is complete: it is started at once. A
 // directory just made with mkdir is probably being filled: it waits until
 // it has a run file and nothing changed in it for Settle.
-func (s *Scanner) noticed(ev inotifyEvent, now time.Time) bool {
+func (s *Scanner) noticed(ev inotify.Event, now time.Time) bool {
 	name := ev.Name
 	if name == "" || name[0] == '.' {
 		return false
 	}
-	if ev.Mask&maskIsDir != 0 && ev.Mask&maskMovedTo == 0 && !s.stopping {
+	if ev.Mask&unix.IN_ISDIR != 0 && ev.Mask&unix.IN_MOVED_TO == 0 && !s.stopping {
 		if _, ok := s.pending[name]; ok {
 			return false
 		}
 		p := &pending{born: now, last: now}
 		if s.watch != nil {
-			if wd, err := s.watch.add(s.path(name), maskServiceDir); err == nil {
+			if wd, err := s.watch.Add(s.path(name), maskServiceDir); err == nil {
 				p.wd, p.watch = wd, true
 			}
 		}
@@ -134,7 +145,7 @@ func (s *Scanner) dropPending(name string) {
 		return
 	}
 	if p.watch && s.watch != nil {
-		s.watch.remove(p.wd)
+		s.watch.Remove(p.wd)
 	}
 	delete(s.pending, name)
 }

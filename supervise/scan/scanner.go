@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/inotify"
 )
 
 // retryControl is the retry period of svc commands while stopping.
@@ -34,7 +35,7 @@ type Scanner struct {
 	fds      *fdBudget // all-in-one: descriptors left to hand out; nil otherwise
 	entries  []*entry
 	exits    chan supervisor // supervisors that have ended
-	watch    *watcher
+	watch    *inotify.Watcher
 	scanWd   int32
 	pending  map[string]*pending
 	stopping bool
@@ -115,9 +116,9 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			}
 		}
 		s.armWake(wake, time.Now())
-		var watchC chan []inotifyEvent
+		var watchC <-chan []inotify.Event
 		if s.watch != nil {
-			watchC = s.watch.C
+			watchC = s.watch.Events()
 		}
 		select {
 		case sig := <-sigs:
@@ -142,7 +143,7 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			s.exited(sup)
 		case evs, ok := <-watchC:
 			if !ok {
-				s.watch.f.Close()
+				s.watch.Close()
 				s.watch = nil // the reader died: periodic scans only
 				continue
 			}

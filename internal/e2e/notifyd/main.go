@@ -18,19 +18,12 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/internal/sdnotify"
 )
 
 func notify(msg string) error {
-	path := os.Getenv("NOTIFY_SOCKET")
-	if path == "" {
-		return fmt.Errorf("NOTIFY_SOCKET not set")
-	}
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	return unix.Sendto(fd, []byte(msg), unix.MSG_DONTWAIT, &unix.SockaddrUnix{Name: path})
+	return sdnotify.Send(os.Getenv(sdnotify.EnvSocket), msg)
 }
 
 func main() {

@@ -1,7 +1,7 @@
 // Package supervise is the supervise program: daemontools 0.76's
 // "supervise DIR", run by the engine in package supervise with one reaper
 // for this process. Events go to journald when the bridge provides an
-// observer (journal.NewObserver returns nil without journald).
+// observer (journalobs.NewObserver returns nil without journald).
 package supervise
 
 import (
@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/journalobs"
 	"github.com/svbridge/svbridge/internal/cli"
 	engine "github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/reap"
@@ -38,7 +38,7 @@ func Main(e *cli.Env) int {
 	r := reap.New()
 	defer r.Close()
 	cfg := engine.Config{Dir: ".", Name: dir, Service: engine.ServiceName(service), Reaper: r, Log: e.Stderr, Prog: prog, Environ: e.Environ, WatchDir: true}
-	if obs := journal.NewObserver(); obs != nil {
+	if obs := journalobs.NewObserver(); obs != nil {
 		cfg.Observer = obs
 	}
 	s, err := engine.New(cfg)

@@ -7,14 +7,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/svbridge/svbridge/bridge/journal"
+	"github.com/svbridge/svbridge/bridge/journalobs"
 	"github.com/svbridge/svbridge/bridge/systemd"
 	"github.com/svbridge/svbridge/internal/cli"
+	"github.com/svbridge/svbridge/internal/sdnotify"
+	"github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/scan"
 )
@@ -73,12 +74,13 @@ func Main(e *cli.Env) int {
 	// NOTIFY_SOCKET and WATCHDOG_* are svscan's own (the observer sends
 	// through them): the supervise processes, and so the services, get an
 	// environment without them.
-	obs := systemd.NewScanObserver(path)
+	var obs supervise.ScanObserver
+	if n := systemd.NewNotifier(path); n != nil {
+		defer n.Close() // STOPPING=1 goes out before svscan exits
+		obs = n
+	}
 	exe, _ := os.Executable()
-	env := slices.DeleteFunc(slices.Clone(e.Environment()), func(kv string) bool {
-		return strings.HasPrefix(kv, "NOTIFY_SOCKET=") || strings.HasPrefix(kv, "WATCHDOG_USEC=") ||
-			strings.HasPrefix(kv, "WATCHDOG_PID=")
-	})
+	env := sdnotify.Environ(e.Environment(), "")
 	getenv := func(k string) string {
 		for i := len(env) - 1; i >= 0; i-- {
 			if len(env[i]) > len(k) && env[i][len(k)] == '=' && env[i][:len(k)] == k {
@@ -112,7 +114,7 @@ func Main(e *cli.Env) int {
 	cfg.OwnCgroup = ownCgroup
 	if inProcess(getenv) {
 		cfg.InProcess = true
-		cfg.Events = journal.NewObserver()
+		cfg.Events = journalobs.NewObserver()
 	}
 	return scan.New(cfg).Run(sigs)
 }

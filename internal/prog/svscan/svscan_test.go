@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/svbridge/svbridge/internal/sdnotify/sdnotifytest"
 	"github.com/svbridge/svbridge/internal/testbin"
 )
 
@@ -26,17 +25,8 @@ func TestSystemdVariablesStayWithSvscan(t *testing.T) {
 	}
 	defer cleanup()
 	tmp := t.TempDir()
-	sock := filepath.Join(tmp, "notify")
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: sock}); err != nil {
-		t.Fatal(err)
-	}
-	tv := unix.Timeval{Sec: 1}
-	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	sd := sdnotifytest.Listen(t)
+	sock := sd.Path
 
 	scan := filepath.Join(tmp, "sv")
 	svc := filepath.Join(scan, "dump")
@@ -62,20 +52,7 @@ func TestSystemdVariablesStayWithSvscan(t *testing.T) {
 	}()
 
 	// READY=1 arrives on systemd's socket.
-	buf := make([]byte, 4096)
-	deadline := time.Now().Add(15 * time.Second)
-	var got []string
-	for ready := false; !ready; {
-		if time.Now().After(deadline) {
-			t.Fatalf("no READY=1 on NOTIFY_SOCKET within 15 s; got %q", got)
-		}
-		n, _, err := unix.Recvfrom(fd, buf, 0)
-		if err != nil {
-			continue
-		}
-		got = append(got, string(buf[:n]))
-		ready = strings.HasPrefix(string(buf[:n]), "READY=1")
-	}
+	sd.WaitFor(t, 15*time.Second, "READY=1 on NOTIFY_SOCKET", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
 
 	var env []byte
 	for deadline := time.Now().Add(15 * time.Second); ; {

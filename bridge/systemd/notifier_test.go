@@ -5,87 +5,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/svbridge/svbridge/bridge/svinfo"
+	"github.com/svbridge/svbridge/internal/inotify"
+	"github.com/svbridge/svbridge/internal/sdnotify/sdnotifytest"
 	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise/state"
 )
-
-// fakeSystemd is a NOTIFY_SOCKET of our own; it records every datagram.
-type fakeSystemd struct {
-	path string
-	fd   int
-	mu   sync.Mutex
-	msgs []string
-}
-
-func newFakeSystemd(t *testing.T) *fakeSystemd {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify")
-	fd, _ := testkit.ListenDatagram(t, path)
-	tv := unix.Timeval{Usec: 100000} // the reader checks for the end this often
-	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	f := &fakeSystemd{path: path, fd: fd}
-	done := make(chan struct{})
-	stop := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 4096)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			n, _, err := unix.Recvfrom(fd, buf, 0)
-			if err == nil {
-				f.mu.Lock()
-				f.msgs = append(f.msgs, string(buf[:n]))
-				f.mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() { close(stop); <-done })
-	return f
-}
-
-func (f *fakeSystemd) all() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.msgs...)
-}
-
-func (f *fakeSystemd) count(prefix string) int {
-	n := 0
-	for _, m := range f.all() {
-		if strings.HasPrefix(m, prefix) {
-			n++
-		}
-	}
-	return n
-}
-
-// waitFor polls until some message satisfies ok, with a deadline.
-func (f *fakeSystemd) waitFor(t *testing.T, what string, ok func(string) bool) string {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, m := range f.all() {
-			if ok(m) {
-				return m
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no %s among %q", what, f.all())
-	return ""
-}
 
 // env puts m in the process environment for the test (go-systemd's daemon
 // package reads NOTIFY_SOCKET and WATCHDOG_* there); the other variables
@@ -103,64 +32,64 @@ func env(t *testing.T, m map[string]string) {
 
 func TestNotUnderSystemd(t *testing.T) {
 	env(t, nil)
-	if s := newScan(t.TempDir(), nil); s != nil {
+	if s := newNotifier(t.TempDir(), nil); s != nil {
 		t.Fatal("ScanObserver without NOTIFY_SOCKET/INVOCATION_ID")
 	}
 	t.Setenv("NOTIFY_SOCKET", "")
 	t.Setenv("INVOCATION_ID", "")
 	os.Unsetenv("NOTIFY_SOCKET")
 	os.Unsetenv("INVOCATION_ID")
-	if o := NewScanObserver(t.TempDir()); o != nil {
-		t.Fatal("NewScanObserver returned non-nil outside systemd")
+	if o := NewNotifier(t.TempDir()); o != nil {
+		t.Fatal("NewNotifier returned non-nil outside systemd")
 	}
 }
 
 func TestReadyReloadStopping(t *testing.T) {
-	sd := newFakeSystemd(t)
+	sd := sdnotifytest.Listen(t)
 	dir := t.TempDir()
-	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
-	s := newScan(dir, nil)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.Path})
+	s := newNotifier(dir, nil)
 	defer s.Close()
 	s.Alive()
 	time.Sleep(50 * time.Millisecond)
-	if n := len(sd.all()); n != 0 {
-		t.Fatalf("sent before the first scan: %q", sd.all())
+	if n := len(sd.Messages()); n != 0 {
+		t.Fatalf("sent before the first scan: %q", sd.Messages())
 	}
 	s.ScanDone(nil)
-	m := sd.waitFor(t, "READY=1", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
+	m := sd.WaitFor(t, 10*time.Second, "READY=1", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
 	if !strings.Contains(m, "STATUS=0 services: 0 up, 0 down") {
 		t.Errorf("READY message: %q", m)
 	}
 	s.ScanDone(nil)
 	s.Reloading()
-	sd.waitFor(t, "RELOADING=1", func(m string) bool {
+	sd.WaitFor(t, 10*time.Second, "RELOADING=1", func(m string) bool {
 		return strings.HasPrefix(m, "RELOADING=1\nMONOTONIC_USEC=") && len(m) > len("RELOADING=1\nMONOTONIC_USEC=")
 	})
 	s.ScanDone(nil)
 	deadline := time.Now().Add(10 * time.Second)
-	for sd.count("READY=1") != 2 && time.Now().Before(deadline) {
+	for sd.Count("READY=1") != 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := sd.count("READY=1"); n != 2 {
-		t.Fatalf("READY=1 sent %d times, want 2 (start, after reload): %q", n, sd.all())
+	if n := sd.Count("READY=1"); n != 2 {
+		t.Fatalf("READY=1 sent %d times, want 2 (start, after reload): %q", n, sd.Messages())
 	}
 	s.Stopping()
-	sd.waitFor(t, "STOPPING=1", func(m string) bool { return m == "STOPPING=1" })
+	sd.WaitFor(t, 10*time.Second, "STOPPING=1", func(m string) bool { return m == "STOPPING=1" })
 }
 
 // TestWatchdogOnlyWhileAlive: WATCHDOG=1 goes out while Alive is called and
 // stops once the loop stops calling it.
 func TestWatchdogOnlyWhileAlive(t *testing.T) {
-	sd := newFakeSystemd(t)
-	env(t, map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000",
+	sd := sdnotifytest.Listen(t)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.Path, "WATCHDOG_USEC": "100000",
 		"WATCHDOG_PID": "1"})
-	s := newScan(t.TempDir(), nil)
+	s := newNotifier(t.TempDir(), nil)
 	if s.watchdog != 0 {
 		t.Fatal("watchdog enabled for another pid")
 	}
 	s.Close()
-	env(t, map[string]string{"NOTIFY_SOCKET": sd.path, "WATCHDOG_USEC": "100000"})
-	s = newScan(t.TempDir(), nil)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.Path, "WATCHDOG_USEC": "100000"})
+	s = newNotifier(t.TempDir(), nil)
 	defer s.Close()
 	s.mu.Lock()
 	s.aliveWindow = 300 * time.Millisecond
@@ -171,23 +100,23 @@ func TestWatchdogOnlyWhileAlive(t *testing.T) {
 		s.Alive()
 		time.Sleep(250 * time.Millisecond)
 	}
-	alive := sd.count("WATCHDOG=1")
+	alive := sd.Count("WATCHDOG=1")
 	if alive < 6 {
 		t.Fatalf("only %d pings in 750 ms with a 100 ms watchdog", alive)
 	}
 	// The loop is now stuck: after the window, no more pings.
 	time.Sleep(400 * time.Millisecond)
-	before := sd.count("WATCHDOG=1")
+	before := sd.Count("WATCHDOG=1")
 	time.Sleep(500 * time.Millisecond)
-	if after := sd.count("WATCHDOG=1"); after != before {
+	if after := sd.Count("WATCHDOG=1"); after != before {
 		t.Fatalf("%d pings while the loop was stuck", after-before)
 	}
 	s.Alive()
 	deadline := time.Now().Add(5 * time.Second)
-	for sd.count("WATCHDOG=1") == before && time.Now().Before(deadline) {
+	for sd.Count("WATCHDOG=1") == before && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if sd.count("WATCHDOG=1") == before {
+	if sd.Count("WATCHDOG=1") == before {
 		t.Fatal("no ping after the loop came back")
 	}
 }
@@ -251,16 +180,16 @@ func TestStatusFollowsTree(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sd := newFakeSystemd(t)
-	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
-	s := newScan(root, nil)
+	sd := sdnotifytest.Listen(t)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.Path})
+	s := newNotifier(root, nil)
 	defer s.Close()
 	s.ScanDone([]string{"a", "b"})
-	sd.waitFor(t, "READY with 2 up", func(m string) bool { return m == "READY=1\nSTATUS=2 services: 2 up, 0 down" })
+	sd.WaitFor(t, 10*time.Second, "READY with 2 up", func(m string) bool { return m == "READY=1\nSTATUS=2 services: 2 up, 0 down" })
 	if out, err := exec.Command("/usr/bin/svc", "-d", filepath.Join(root, "b")).CombinedOutput(); err != nil {
 		t.Fatalf("svc -d: %v %s", err, out)
 	}
-	sd.waitFor(t, "STATUS with b down", func(m string) bool { return m == "STATUS=2 services: 1 up, 1 down" })
+	sd.WaitFor(t, 10*time.Second, "STATUS with b down", func(m string) bool { return m == "STATUS=2 services: 1 up, 1 down" })
 }
 
 func waitUp(dir string) error {
@@ -283,9 +212,9 @@ func TestReadyWaitsForSupervise(t *testing.T) {
 	d := filepath.Join(root, "late")
 	os.Mkdir(d, 0755)
 	os.WriteFile(filepath.Join(d, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
-	sd := newFakeSystemd(t)
-	env(t, map[string]string{"NOTIFY_SOCKET": sd.path})
-	s := newScan(root, nil)
+	sd := sdnotifytest.Listen(t)
+	env(t, map[string]string{"NOTIFY_SOCKET": sd.Path})
+	s := newNotifier(root, nil)
 	defer s.Close()
 	cmd := exec.Command("/usr/bin/supervise", d)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -305,11 +234,56 @@ func TestReadyWaitsForSupervise(t *testing.T) {
 	})
 	start := time.Now()
 	s.ScanDone([]string{"late"})
-	if el := time.Since(start); el < 250*time.Millisecond {
-		t.Fatalf("ScanDone returned after %v, before supervise could run", el)
+	if el := time.Since(start); el >= 250*time.Millisecond {
+		t.Fatalf("ScanDone held svscan's loop for %v", el)
 	}
-	m := sd.waitFor(t, "READY=1", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
+	m := sd.WaitFor(t, 10*time.Second, "READY=1", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
+	if el := time.Since(start); el < 250*time.Millisecond {
+		t.Fatalf("READY=1 after %v, before supervise could run", el)
+	}
 	if strings.Contains(m, "not supervised") {
 		t.Fatalf("READY with %q", m)
+	}
+}
+
+// TestNotifierSleepsWhenIdle: the goroutine's step arms a timer only for
+// what is due (READY=1 waiting for a supervise, STATUS= held back by the
+// rate limit, the watchdog while svscan's loop turns), and none when idle.
+func TestNotifierSleepsWhenIdle(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "web", "supervise"), 0755) // no supervise runs on it
+	w, err := inotify.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	n := &Notifier{dir: dir, aliveWindow: aliveWindow, watches: map[string]bool{}, dirs: map[string]string{}, w: w}
+	now := time.Now()
+	n.services = []string{"web"}
+	n.readyDue, n.readyBy = true, now.Add(readyWait)
+	if next := n.step(now); !next.Equal(now.Add(readyPoll)) {
+		t.Fatalf("READY=1 waiting for supervise: next %v, want %v", next, now.Add(readyPoll))
+	}
+	now = now.Add(readyWait)
+	if next := n.step(now); !next.IsZero() || !n.ready || n.readyDue {
+		t.Fatalf("READY=1 after readyWait: next %v, ready %v, due %v", next, n.ready, n.readyDue)
+	}
+	if next := n.step(now.Add(time.Minute)); !next.IsZero() {
+		t.Fatalf("idle: next %v", next)
+	}
+	n.dirty, n.statusAt = true, now
+	if next := n.step(now.Add(100 * time.Millisecond)); !next.Equal(now.Add(statusMinInterval)) {
+		t.Fatalf("STATUS= held back: next %v, want %v", next, now.Add(statusMinInterval))
+	}
+	if next := n.step(now.Add(statusMinInterval)); !next.IsZero() || n.dirty {
+		t.Fatalf("STATUS= sent: next %v, dirty %v", next, n.dirty)
+	}
+	n.watchdog, n.lastAlive = 100*time.Millisecond, now
+	if next := n.step(now); !next.Equal(now.Add(50*time.Millisecond)) || !n.pingArmed {
+		t.Fatalf("watchdog: next %v, armed %v", next, n.pingArmed)
+	}
+	stuck := now.Add(aliveWindow)
+	if next := n.step(stuck); !next.IsZero() || n.pingArmed {
+		t.Fatalf("svscan's loop stuck: next %v, armed %v", next, n.pingArmed)
 	}
 }

@@ -1,4 +1,10 @@
-package journal
+// Package journalobs turns supervise's events into journald entries: the
+// fields of each entry (SVC_*, a readable MESSAGE, the catalog's
+// MESSAGE_IDs), a Throttle that keeps a crash loop from flooding the
+// journal, and the Observer that sends them through package journal
+// without ever blocking the engine. svscan's own entries (a service added
+// or forgotten) are made here too. The wire protocol is package journal's.
+package journalobs
 
 import (
 	"io"
@@ -6,8 +12,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/state"
@@ -46,34 +56,26 @@ const (
 
 // ServiceAddedFields is svscan's entry for a service found in scanDir
 // (dir is where it really is).
-func ServiceAddedFields(service, dir, scanDir string) []Field {
+func ServiceAddedFields(service, dir, scanDir string) []journal.Field {
 	msg := "svscan: supervising " + service
 	if dir != filepath.Join(scanDir, service) {
 		msg += " (" + dir + ")"
 	}
-	return svscanFields(msg, ServiceAddedMessageID, "service-added", PriInfo, service, dir, scanDir)
+	return svscanFields(msg, ServiceAddedMessageID, "service-added", journal.PriInfo, service, dir, scanDir)
 }
 
 // ServiceForgottenFields is svscan's entry for a service it forgot: its
 // directory left scanDir and its supervise processes have exited.
-func ServiceForgottenFields(service, dir, scanDir string) []Field {
+func ServiceForgottenFields(service, dir, scanDir string) []journal.Field {
 	msg := "svscan: forgot " + service + ": gone from " + scanDir + ", its supervise has exited"
-	return svscanFields(msg, ServiceForgottenMessageID, "service-forgotten", PriNotice, service, dir, scanDir)
+	return svscanFields(msg, ServiceForgottenMessageID, "service-forgotten", journal.PriNotice, service, dir, scanDir)
 }
 
-func svscanFields(msg, id, event string, pri int, service, dir, scanDir string) []Field {
-	return []Field{{"MESSAGE", msg}, {"MESSAGE_ID", id}, {"PRIORITY", strconv.Itoa(pri)},
-		{"SYSLOG_IDENTIFIER", "svscan"}, {"SVC_NAME", service}, {"SVC_DIR", dir},
-		{"SVC_EVENT", event}, {"SVSCAN_DIR", scanDir}}
+func svscanFields(msg, id, event string, pri int, service, dir, scanDir string) []journal.Field {
+	return []journal.Field{{Name: "MESSAGE", Value: msg}, {Name: "MESSAGE_ID", Value: id}, {Name: "PRIORITY", Value: strconv.Itoa(pri)},
+		{Name: "SYSLOG_IDENTIFIER", Value: "svscan"}, {Name: "SVC_NAME", Value: service}, {Name: "SVC_DIR", Value: dir},
+		{Name: "SVC_EVENT", Value: event}, {Name: "SVSCAN_DIR", Value: scanDir}}
 }
-
-// Syslog priorities.
-const (
-	PriErr     = 3
-	PriWarning = 4
-	PriNotice  = 5
-	PriInfo    = 6
-)
 
 // backlogMax is how many entries are kept while journald is unreachable;
 // they are sent, oldest first, once it answers again.
@@ -84,7 +86,7 @@ const backlogMax = 128
 // never blocks the engine: while journald is unreachable it keeps the last backlogMax entries,
 // says so once on stderr, and tries again at the next event.
 type Observer struct {
-	conn   *Conn
+	conn   *journal.Conn
 	ident  string
 	stderr io.Writer
 
@@ -101,27 +103,27 @@ type Observer struct {
 // NewObserver returns an Observer sending to journald, or nil when
 // journald's socket is absent (not under systemd), or when the environment
 // has SVBRIDGE_JOURNAL=off. It also makes writes to a broken stderr fail
-// instead of killing the process (KeepWritesAlive). The result is a nil
+// instead of killing the process (journal.KeepWritesAlive). The result is a nil
 // interface in that case, so callers may compare it with nil.
-func NewObserver() supervise.Observer { return newObserver(SocketPath) }
+func NewObserver() supervise.Observer { return newObserver(journal.SocketPath) }
 
 // newObserver is NewObserver with journald's native socket at path.
 func newObserver(path string) supervise.Observer {
-	if !Available(path) || os.Getenv("SVBRIDGE_JOURNAL") == "off" {
+	if !journal.Available(path) || os.Getenv("SVBRIDGE_JOURNAL") == "off" {
 		return nil
 	}
 	o, err := NewObserverTo(path, "supervise", os.Stderr)
 	if err != nil {
 		return nil
 	}
-	KeepWritesAlive() // our stderr is most likely a journald stream too
+	journal.KeepWritesAlive() // our stderr is most likely a journald stream too
 	return o
 }
 
 // NewObserverTo returns an Observer sending to the native socket at path,
 // with SYSLOG_IDENTIFIER ident, reporting trouble on stderr.
 func NewObserverTo(path, ident string, stderr io.Writer) (*Observer, error) {
-	c, err := NewConn(path, false)
+	c, err := journal.NewConn(path, false)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +139,7 @@ func (o *Observer) Observe(ev supervise.Event) {
 		return
 	}
 	for _, fields := range entries {
-		b, err := Encode(nil, fields)
+		b, err := journal.Encode(nil, fields)
 		if err != nil {
 			continue // cannot happen: the field names are ours
 		}
@@ -173,9 +175,9 @@ func (o *Observer) recovered() {
 	msg := "journald was unreachable for " + Duration(time.Since(o.failedAt)) +
 		" (" + o.failErr + "); " + strconv.Itoa(o.late) + " entries sent late, " + strconv.Itoa(o.lost) + " lost"
 	o.say("warning: " + msg)
-	o.conn.Send([]Field{{"MESSAGE", o.ident + ": " + msg}, {"MESSAGE_ID", GapMessageID},
-		{"PRIORITY", strconv.Itoa(PriWarning)}, {"SYSLOG_IDENTIFIER", o.ident},
-		{"SVC_LOST_ENTRIES", strconv.Itoa(o.lost)}, {"SVC_LATE_ENTRIES", strconv.Itoa(o.late)}})
+	o.conn.Send([]journal.Field{{Name: "MESSAGE", Value: o.ident + ": " + msg}, {Name: "MESSAGE_ID", Value: GapMessageID},
+		{Name: "PRIORITY", Value: strconv.Itoa(journal.PriWarning)}, {Name: "SYSLOG_IDENTIFIER", Value: o.ident},
+		{Name: "SVC_LOST_ENTRIES", Value: strconv.Itoa(o.lost)}, {Name: "SVC_LATE_ENTRIES", Value: strconv.Itoa(o.late)}})
 	o.failing, o.lost, o.late = false, 0, 0
 }
 
@@ -217,23 +219,23 @@ func Priority(ev supervise.Event) int {
 	case supervise.EventExited:
 		if ev.Signal != 0 || ev.ExitCode != 0 {
 			if ev.Want == state.WantDown {
-				return PriNotice // it was asked to stop
+				return journal.PriNotice // it was asked to stop
 			}
-			return PriWarning
+			return journal.PriWarning
 		}
-		return PriNotice
+		return journal.PriNotice
 	case supervise.EventFlapping, supervise.EventSuperviseLost:
-		return PriErr
+		return journal.PriErr
 	case supervise.EventRestarting, supervise.EventWantedDown, supervise.EventDown:
-		return PriNotice
+		return journal.PriNotice
 	}
-	return PriInfo
+	return journal.PriInfo
 }
 
 // Fields returns the fields of the entry for ev (see README, "systemd bridge").
-func Fields(ev supervise.Event, ident string) []Field {
-	f := make([]Field, 0, 20)
-	add := func(n, v string) { f = append(f, Field{n, v}) }
+func Fields(ev supervise.Event, ident string) []journal.Field {
+	f := make([]journal.Field, 0, 20)
+	add := func(n, v string) { f = append(f, journal.Field{Name: n, Value: v}) }
 	add("MESSAGE", Message(ev))
 	if id := MessageIDs[ev.Kind]; id != "" {
 		add("MESSAGE_ID", id)
@@ -346,15 +348,11 @@ func next(ev supervise.Event) string {
 	return "It was started to run once (svc -o), so supervise does not start it again."
 }
 
-var signalNames = [...]string{1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE",
-	9: "KILL", 10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM", 16: "STKFLT",
-	17: "CHLD", 18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU", 23: "URG", 24: "XCPU",
-	25: "XFSZ", 26: "VTALRM", 27: "PROF", 28: "WINCH", 29: "IO", 30: "PWR", 31: "SYS"}
-
-// SignalName returns "SIGTERM" for 15, or the number for an unknown signal.
+// SignalName returns the name of signal n as x/sys knows it ("SIGTERM"
+// for 15), or the number for a signal it does not name.
 func SignalName(n int) string {
-	if n > 0 && n < len(signalNames) {
-		return "SIG" + signalNames[n]
+	if name := unix.SignalName(syscall.Signal(n)); name != "" {
+		return name
 	}
 	return strconv.Itoa(n)
 }

@@ -1,9 +1,10 @@
-package journal
+package journalobs
 
 import (
 	"strconv"
 	"time"
 
+	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/supervise"
 )
 
@@ -54,7 +55,7 @@ type serviceLog struct {
 
 // Entries returns the entries (zero, one or two) to write for ev, with
 // SYSLOG_IDENTIFIER ident.
-func (t *Throttle) Entries(ev supervise.Event, ident string) [][]Field {
+func (t *Throttle) Entries(ev supervise.Event, ident string) [][]journal.Field {
 	if t.svcs == nil {
 		t.svcs = map[string]*serviceLog{}
 	}
@@ -64,7 +65,7 @@ func (t *Throttle) Entries(ev supervise.Event, ident string) [][]Field {
 		st = &serviceLog{}
 		t.svcs[key] = st
 	}
-	one := func() [][]Field { return [][]Field{Fields(ev, ident)} }
+	one := func() [][]journal.Field { return [][]journal.Field{Fields(ev, ident)} }
 	switch ev.Kind {
 	case supervise.EventStarted:
 		if st.restarted {
@@ -74,7 +75,7 @@ func (t *Throttle) Entries(ev supervise.Event, ident string) [][]Field {
 	case supervise.EventUp:
 		if st.flapping {
 			st.flapping = false
-			return [][]Field{recoveredFields(ev, ident, st)}
+			return [][]journal.Field{recoveredFields(ev, ident, st)}
 		}
 		if st.restarted {
 			return nil
@@ -99,15 +100,15 @@ func (t *Throttle) Entries(ev supervise.Event, ident string) [][]Field {
 		st.counted++
 		st.total++
 		if ev.Time.Sub(st.summaryAt) >= SummaryEvery {
-			return [][]Field{st.summary(ev, ident)}
+			return [][]journal.Field{st.summary(ev, ident)}
 		}
 		return nil
 	case supervise.EventFlapping:
 		st.flapping, st.flapSince, st.summaryAt, st.counted, st.total = true, ev.Time, ev.Time, 0, 0
-		return [][]Field{flappingFields(ev, ident, st.lastExit)}
+		return [][]journal.Field{flappingFields(ev, ident, st.lastExit)}
 	case supervise.EventWantedDown, supervise.EventDown:
 		st.restarted = false
-		var out [][]Field
+		var out [][]journal.Field
 		if st.flapping && st.counted > 0 {
 			out = append(out, st.summary(ev, ident))
 		}
@@ -123,7 +124,7 @@ func (t *Throttle) Entries(ev supervise.Event, ident string) [][]Field {
 
 // summary returns the "restarts" entry for what was counted until ev, and
 // starts counting again.
-func (st *serviceLog) summary(ev supervise.Event, ident string) []Field {
+func (st *serviceLog) summary(ev supervise.Event, ident string) []journal.Field {
 	window := ev.Time.Sub(st.summaryAt)
 	in := "in the last minute"
 	if window < 50*time.Second || window >= 90*time.Second {
@@ -135,32 +136,32 @@ func (st *serviceLog) summary(ev supervise.Event, ident string) []Field {
 	}
 	last := st.lastExit
 	msg := ev.Service + ": " + n + " " + in + ", last " + exitPhrase(last, false)
-	f := []Field{{"MESSAGE", msg}, {"MESSAGE_ID", MessageIDs[EventRestarts]},
-		{"PRIORITY", strconv.Itoa(PriErr)}, {"SYSLOG_IDENTIFIER", ident},
-		{"SVC_NAME", ev.Service}, {"SVC_DIR", ev.Dir}, {"SVC_EVENT", string(EventRestarts)},
-		{"SVC_STATE", "flapping"},
-		{"SVC_RESTARTS_COUNTED", strconv.Itoa(st.counted)},
-		{"SVC_PERIOD", Duration(window)}, {"SVC_PERIOD_USEC", strconv.FormatInt(window.Microseconds(), 10)},
-		{"SVC_ENDED", exitPhrase(last, true)},
-		{"SVC_RESTARTS", strconv.Itoa(ev.Restarts)}}
+	f := []journal.Field{{Name: "MESSAGE", Value: msg}, {Name: "MESSAGE_ID", Value: MessageIDs[EventRestarts]},
+		{Name: "PRIORITY", Value: strconv.Itoa(journal.PriErr)}, {Name: "SYSLOG_IDENTIFIER", Value: ident},
+		{Name: "SVC_NAME", Value: ev.Service}, {Name: "SVC_DIR", Value: ev.Dir}, {Name: "SVC_EVENT", Value: string(EventRestarts)},
+		{Name: "SVC_STATE", Value: "flapping"},
+		{Name: "SVC_RESTARTS_COUNTED", Value: strconv.Itoa(st.counted)},
+		{Name: "SVC_PERIOD", Value: Duration(window)}, {Name: "SVC_PERIOD_USEC", Value: strconv.FormatInt(window.Microseconds(), 10)},
+		{Name: "SVC_ENDED", Value: exitPhrase(last, true)},
+		{Name: "SVC_RESTARTS", Value: strconv.Itoa(ev.Restarts)}}
 	f = append(f, exitFields(last)...)
 	if !ev.Time.IsZero() {
-		f = append(f, Field{"SVC_EVENT_USEC", strconv.FormatInt(ev.Time.UnixMicro(), 10)})
+		f = append(f, journal.Field{Name: "SVC_EVENT_USEC", Value: strconv.FormatInt(ev.Time.UnixMicro(), 10)})
 	}
 	st.summaryAt, st.counted = ev.Time, 0
 	return f
 }
 
-func flappingFields(ev supervise.Event, ident string, last supervise.Event) []Field {
+func flappingFields(ev supervise.Event, ident string, last supervise.Event) []journal.Field {
 	f := Fields(ev, ident)
 	f[0].Value = ev.Service + ": flapping: " + strconv.Itoa(supervise.FlapRuns) +
 		" runs in a row ended within a second, the last " + exitPhrase(last, true) +
 		"; supervise restarts it once a second, the journal sums it up once a minute"
-	f = append(f, Field{"SVC_ENDED", exitPhrase(last, true)}, Field{"SVC_FLAP_RUNS", strconv.Itoa(supervise.FlapRuns)})
+	f = append(f, journal.Field{Name: "SVC_ENDED", Value: exitPhrase(last, true)}, journal.Field{Name: "SVC_FLAP_RUNS", Value: strconv.Itoa(supervise.FlapRuns)})
 	return append(f, exitFields(last)...)
 }
 
-func recoveredFields(ev supervise.Event, ident string, st *serviceLog) []Field {
+func recoveredFields(ev supervise.Event, ident string, st *serviceLog) []journal.Field {
 	f := Fields(ev, ident)
 	period := ev.Time.Sub(st.flapSince)
 	n := strconv.Itoa(st.total) + " restarts"
@@ -180,12 +181,12 @@ func recoveredFields(ev supervise.Event, ident string, st *serviceLog) []Field {
 		case "SVC_EVENT":
 			f[i].Value = string(EventRecovered)
 		case "PRIORITY":
-			f[i].Value = strconv.Itoa(PriNotice)
+			f[i].Value = strconv.Itoa(journal.PriNotice)
 		}
 	}
-	return append(f, Field{"SVC_PERIOD", Duration(period)},
-		Field{"SVC_PERIOD_USEC", strconv.FormatInt(period.Microseconds(), 10)},
-		Field{"SVC_RESTARTS_COUNTED", strconv.Itoa(st.total)})
+	return append(f, journal.Field{Name: "SVC_PERIOD", Value: Duration(period)},
+		journal.Field{Name: "SVC_PERIOD_USEC", Value: strconv.FormatInt(period.Microseconds(), 10)},
+		journal.Field{Name: "SVC_RESTARTS_COUNTED", Value: strconv.Itoa(st.total)})
 }
 
 // exitPhrase says how the run of ev (an "exited" event) ended: "exit code
@@ -215,15 +216,15 @@ func exitPhrase(ev supervise.Event, verb bool) string {
 }
 
 // exitFields are the machine-readable fields of how ev's run ended.
-func exitFields(ev supervise.Event) []Field {
+func exitFields(ev supervise.Event) []journal.Field {
 	if ev.Kind != supervise.EventExited {
 		return nil
 	}
 	if ev.Unknown {
-		return []Field{{"SVC_EXIT_UNKNOWN", "1"}}
+		return []journal.Field{{Name: "SVC_EXIT_UNKNOWN", Value: "1"}}
 	}
 	if ev.Signal != 0 {
-		return []Field{{"SVC_SIGNAL", strconv.Itoa(ev.Signal)}, {"SVC_SIGNAL_NAME", SignalName(ev.Signal)}}
+		return []journal.Field{{Name: "SVC_SIGNAL", Value: strconv.Itoa(ev.Signal)}, {Name: "SVC_SIGNAL_NAME", Value: SignalName(ev.Signal)}}
 	}
-	return []Field{{"SVC_EXIT_CODE", strconv.Itoa(ev.ExitCode)}}
+	return []journal.Field{{Name: "SVC_EXIT_CODE", Value: strconv.Itoa(ev.ExitCode)}}
 }
