@@ -66,6 +66,11 @@ type ScanObserver interface {
 	// Forgotten is called when svscan forgets a service: its directory is
 	// gone from the scan directory and its supervise processes have exited.
 	Forgotten(service string)
+	// Lost is called when the supervise of a service (or of its logger,
+	// "NAME/log") ends while svscan is not stopping and the directory is
+	// still in the scan directory: the service runs unsupervised until the
+	// next scan starts a new supervise, which adopts it.
+	Lost(service string)
 	// Alive is called on every turn of svscan's loop (at least every few
 	// seconds), so a watchdog can tell a live loop from a stuck one.
 	Alive()

@@ -71,6 +71,14 @@ func ServiceForgottenFields(service, dir, scanDir string) []journal.Field {
 	return svscanFields(msg, ServiceForgottenMessageID, "service-forgotten", journal.PriNotice, service, dir, scanDir)
 }
 
+// SuperviseLostFields is svscan's entry for a supervise of service (dir
+// is where it really is) that ended while svscan was not stopping.
+func SuperviseLostFields(service, dir, scanDir string) []journal.Field {
+	ev := supervise.Event{Kind: supervise.EventSuperviseLost, Service: service}
+	msg := "svscan: the supervise of " + service + " ended; the next scan starts another, which adopts a service still running"
+	return svscanFields(msg, MessageIDs[ev.Kind], string(ev.Kind), Priority(ev), service, dir, scanDir)
+}
+
 func svscanFields(msg, id, event string, pri int, service, dir, scanDir string) []journal.Field {
 	return []journal.Field{{Name: "MESSAGE", Value: msg}, {Name: "MESSAGE_ID", Value: id}, {Name: "PRIORITY", Value: strconv.Itoa(pri)},
 		{Name: "SYSLOG_IDENTIFIER", Value: "svscan"}, {Name: "SVC_NAME", Value: service}, {Name: "SVC_DIR", Value: dir},

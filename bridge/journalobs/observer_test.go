@@ -247,3 +247,32 @@ func TestSignalName(t *testing.T) {
 		}
 	}
 }
+
+// TestSuperviseLostFields: svscan's entry for a supervise that ended on
+// its own carries the documented MESSAGE_ID (explained in the catalog), the
+// event name, error priority and the names.
+func TestSuperviseLostFields(t *testing.T) {
+	m := map[string]string{}
+	for _, f := range SuperviseLostFields("web/log", "/srv/web/log", "/etc/service") {
+		m[f.Name] = f.Value
+	}
+	want := map[string]string{
+		"MESSAGE_ID": "25a21fcb59c84dc5a3a7adac6196d6b2", "SVC_EVENT": "supervise-lost", "PRIORITY": "3",
+		"SYSLOG_IDENTIFIER": "svscan", "SVC_NAME": "web/log", "SVC_DIR": "/srv/web/log", "SVSCAN_DIR": "/etc/service",
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s=%q, want %q", k, m[k], v)
+		}
+	}
+	if !strings.HasPrefix(m["MESSAGE"], "svscan: the supervise of web/log ended") {
+		t.Errorf("MESSAGE=%q", m["MESSAGE"])
+	}
+	catalog, err := os.ReadFile(filepath.Join("..", "..", "units", "svbridge.catalog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(catalog), "-- 25a21fcb59c84dc5a3a7adac6196d6b2\n") {
+		t.Error("the catalog does not explain supervise-lost")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,6 +186,21 @@ func (n *Notifier) Forgotten(service string) {
 	}
 	delete(n.dirs, service)
 	n.sendEntry(journalobs.ServiceForgottenFields(service, dir, n.dir))
+}
+
+// Lost writes svscan's journal entry for a supervise that ended on its own.
+func (n *Notifier) Lost(service string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	top, _, _ := strings.Cut(service, "/")
+	dir, ok := n.dirs[top]
+	if !ok {
+		dir = filepath.Join(n.dir, top)
+	}
+	if service != top {
+		dir = filepath.Join(dir, service[len(top)+1:])
+	}
+	n.sendEntry(journalobs.SuperviseLostFields(service, dir, n.dir))
 }
 
 // sendEntry sends one of svscan's own entries; journald being away costs

@@ -1,5 +1,11 @@
 package scan
 
+import (
+	"os"
+
+	"github.com/svbridge/svbridge/supervise/svdir"
+)
+
 // exited handles the end of a supervisor. One that no entry has any more
 // (already noted by collect) is ignored.
 func (s *Scanner) exited(sup supervisor) {
@@ -11,10 +17,12 @@ func (s *Scanner) exited(sup supervisor) {
 			if s.stopping {
 				s.closeWrite(e)
 			}
+			s.lost(e.name)
 			return
 		case e.log:
 			e.log = nil
 			sup.release()
+			s.lost(e.name + "/" + svdir.Log)
 			if s.stopping {
 				switch {
 				case e.exitSent || e.killSent:
@@ -54,4 +62,17 @@ func (s *Scanner) collect() {
 			s.exited(e.log)
 		}
 	}
+}
+
+// lost tells the observer that the supervise of service (a name relative
+// to the scan directory) ended on its own: not in an orderly stop, and not
+// because its directory left the scan directory (that is Forgotten).
+func (s *Scanner) lost(service string) {
+	if s.stopping || s.cfg.Observer == nil {
+		return
+	}
+	if _, err := os.Stat(s.path(service)); err != nil {
+		return
+	}
+	s.cfg.Observer.Lost(service)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/svbridge/svbridge/supervise"
 	"github.com/svbridge/svbridge/supervise/reap"
 	"github.com/svbridge/svbridge/supervise/scan"
+	"github.com/svbridge/svbridge/supervise/state"
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
@@ -49,8 +50,9 @@ func (r *recorder) Forgotten(service string) {
 	r.added = append(r.added, "Forgotten "+service)
 	r.mu.Unlock()
 }
-func (r *recorder) Stopping()  { r.add("Stopping") }
-func (r *recorder) Reloading() { r.add("Reloading") }
+func (r *recorder) Lost(service string) { r.add("Lost " + service) }
+func (r *recorder) Stopping()           { r.add("Stopping") }
+func (r *recorder) Reloading()          { r.add("Reloading") }
 func (r *recorder) ServiceOutput(service string) (*os.File, error) {
 	r.add("ServiceOutput " + service)
 	if r.output == nil {
@@ -333,5 +335,61 @@ func TestLinkedServicesNamedAsLinked(t *testing.T) {
 	}
 	if warn.String() != "" {
 		t.Errorf("warnings: %s", warn.String())
+	}
+}
+
+// TestSuperviseLost: a supervise process killed while svscan runs is
+// reported to the observer once (Lost), the next scan's supervise adopts
+// the running service (same pid), and the orderly stop reports nothing.
+func TestSuperviseLost(t *testing.T) {
+	tmp := t.TempDir()
+	sv := filepath.Join(tmp, "sv")
+	a := filepath.Join(sv, "a")
+	service(t, a, helper(t, "hang"), "")
+	r := reap.New()
+	defer r.Close()
+	rec := &recorder{}
+	warn := &testkit.SyncBuffer{}
+	run := runScanner(scan.Config{Dir: sv, Reaper: r, Observer: rec, Warn: warn, Interval: time.Hour})
+	stopped := false
+	defer func() {
+		if !stopped {
+			run.stop(t)
+		}
+	}()
+	var sup, pid int
+	testkit.WaitFor(t, 10*time.Second, "a up with its supervise recorded", func() bool {
+		st, err := state.Read(a)
+		if err != nil || st.Pid == 0 || st.Supervisor == 0 {
+			return false
+		}
+		sup, pid = st.Supervisor, st.Pid
+		return true
+	})
+	if rec.has("Lost a") {
+		t.Fatal("Lost before any supervise ended")
+	}
+	if err := syscall.Kill(sup, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, 10*time.Second, "Lost a", func() bool { return rec.has("Lost a") })
+	run.sigs <- syscall.SIGHUP
+	testkit.WaitFor(t, 10*time.Second, "a new supervise", func() bool {
+		st, err := state.Read(a)
+		return err == nil && st.Supervisor != 0 && st.Supervisor != sup
+	})
+	if got := servicePid(a); got != pid {
+		t.Errorf("service pid %d after its supervise was replaced, want %d (adopted)", got, pid)
+	}
+	run.stop(t)
+	stopped = true
+	n := 0
+	for _, c := range rec.snapshot() {
+		if strings.HasPrefix(c, "Lost ") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d Lost calls, want 1: %q", n, rec.snapshot())
 	}
 }
