@@ -8,7 +8,9 @@ set -eu
 N=${1:-200}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 work=$(mktemp -d)
-trap 'kill -9 -- -$pg 2>/dev/null || true; rm -rf "$work"' EXIT
+# pg is set in measure's subshell: 0 here means nothing to kill (and
+# "kill -- -0" would kill this script's own process group, its caller too)
+trap '[ "$pg" = 0 ] || kill -9 -- -"$pg" 2>/dev/null; rm -rf "$work"' EXIT
 pg=0
 # as packaged: with the entry stub of internal/rlimit
 (cd "$root" && CGO_ENABLED=0 go build -ldflags=-E=svbridge_rt0 -o "$work/bin/" ./cmd/...)
