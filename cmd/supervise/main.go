@@ -35,49 +35,17 @@ import (
 	"strings"
 
 	"github.com/svbridge/svbridge/internal/cli"
-	"github.com/svbridge/svbridge/internal/prog/envdir"
-	"github.com/svbridge/svbridge/internal/prog/envuidgid"
-	"github.com/svbridge/svbridge/internal/prog/fghack"
-	"github.com/svbridge/svbridge/internal/prog/multilog"
-	"github.com/svbridge/svbridge/internal/prog/pgrphack"
-	"github.com/svbridge/svbridge/internal/prog/readproctitle"
-	"github.com/svbridge/svbridge/internal/prog/setlock"
-	"github.com/svbridge/svbridge/internal/prog/setuidgid"
-	"github.com/svbridge/svbridge/internal/prog/softlimit"
+	"github.com/svbridge/svbridge/internal/prog/lean"
 	"github.com/svbridge/svbridge/internal/prog/supervise"
-	"github.com/svbridge/svbridge/internal/prog/svc"
-	"github.com/svbridge/svbridge/internal/prog/svok"
-	"github.com/svbridge/svbridge/internal/prog/svstat"
-	"github.com/svbridge/svbridge/internal/prog/tai64n"
-	"github.com/svbridge/svbridge/internal/prog/tai64nlocal"
 	"github.com/svbridge/svbridge/internal/rlimit"
 )
-
-// clients are the programs besides supervise that this binary runs when
-// invoked under their name.
-var clients = map[string]cli.Main{
-	"svc":           svc.Main,
-	"svok":          svok.Main,
-	"svstat":        svstat.Main,
-	"readproctitle": readproctitle.Main,
-	"multilog":      multilog.Main,
-	"tai64n":        tai64n.Main,
-	"tai64nlocal":   tai64nlocal.Main,
-	"setuidgid":     setuidgid.Main,
-	"envuidgid":     envuidgid.Main,
-	"envdir":        envdir.Main,
-	"softlimit":     softlimit.Main,
-	"setlock":       setlock.Main,
-	"fghack":        fghack.Main,
-	"pgrphack":      pgrphack.Main,
-}
 
 // mark tells the re-executed process that GOMAXPROCS=1 was set by us, so
 // that it can take both variables out of the services' environment.
 const mark = "SVBRIDGE_SUPERVISE_REEXEC"
 
 func main() {
-	if m, ok := clients[filepath.Base(os.Args[0])]; ok {
+	if m, ok := lean.Programs[filepath.Base(os.Args[0])]; ok {
 		os.Exit(m(cli.OS()))
 	}
 	// One service needs no parallelism, and a runtime that starts with one

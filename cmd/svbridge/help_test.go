@@ -175,3 +175,22 @@ func TestVersion(t *testing.T) {
 		t.Errorf("--version %q, version %q", a, b)
 	}
 }
+
+// TestEveryProgramDescribed: each program, the lean binary's included, has
+// its description and synopsis, and nothing is described that no program
+// runs.
+func TestEveryProgramDescribed(t *testing.T) {
+	for name, p := range programs {
+		if p.short == "" || !strings.HasPrefix(p.usage, name) {
+			t.Errorf("%s: short %q usage %q", name, p.short, p.usage)
+		}
+	}
+	for name := range about {
+		if _, ok := programs[name]; !ok {
+			t.Errorf("%s is described but not a program", name)
+		}
+	}
+	if len(programs) != 18 {
+		t.Errorf("%d programs, want the 17 of daemontools and update-service", len(programs))
+	}
+}

@@ -2,23 +2,10 @@ package main
 
 import (
 	"github.com/svbridge/svbridge/internal/cli"
-	"github.com/svbridge/svbridge/internal/prog/envdir"
-	"github.com/svbridge/svbridge/internal/prog/envuidgid"
-	"github.com/svbridge/svbridge/internal/prog/fghack"
-	"github.com/svbridge/svbridge/internal/prog/multilog"
-	"github.com/svbridge/svbridge/internal/prog/pgrphack"
-	"github.com/svbridge/svbridge/internal/prog/readproctitle"
-	"github.com/svbridge/svbridge/internal/prog/setlock"
-	"github.com/svbridge/svbridge/internal/prog/setuidgid"
-	"github.com/svbridge/svbridge/internal/prog/softlimit"
+	"github.com/svbridge/svbridge/internal/prog/lean"
 	"github.com/svbridge/svbridge/internal/prog/supervise"
-	"github.com/svbridge/svbridge/internal/prog/svc"
-	"github.com/svbridge/svbridge/internal/prog/svok"
 	"github.com/svbridge/svbridge/internal/prog/svscan"
 	"github.com/svbridge/svbridge/internal/prog/svscanboot"
-	"github.com/svbridge/svbridge/internal/prog/svstat"
-	"github.com/svbridge/svbridge/internal/prog/tai64n"
-	"github.com/svbridge/svbridge/internal/prog/tai64nlocal"
 	"github.com/svbridge/svbridge/internal/prog/updateservice"
 )
 
@@ -29,26 +16,45 @@ type program struct {
 	usage string // the synopsis, as the original's usage message
 }
 
-// programs are picked by argv[0] (a symlink named after them) or by the first
-// argument ("svbridge svc -u DIR"). They parse their own arguments.
-var programs = map[string]program{
-	"svscanboot":    {svscanboot.Main, "start svscan with its output to readproctitle or the journal", "svscanboot [dir]"},
-	"svscan":        {svscan.Main, "start and monitor a collection of services", "svscan [dir]"},
-	"supervise":     {supervise.Main, "start and monitor one service", "supervise dir"},
-	"svc":           {svc.Main, "control supervised services", "svc [-udopchaitkxq12w] dir ..."},
-	"svok":          {svok.Main, "check whether supervise is running", "svok dir"},
-	"svstat":        {svstat.Main, "print the status of supervised services", "svstat dir ..."},
-	"readproctitle": {readproctitle.Main, "maintain an automatically rotated log in memory for ps", "readproctitle args ....."},
-	"multilog":      {multilog.Main, "read a sequence of lines and log them to directories", "multilog script"},
-	"tai64n":        {tai64n.Main, "put a precise timestamp on each line", "tai64n"},
-	"tai64nlocal":   {tai64nlocal.Main, "convert TAI64N timestamps to local time", "tai64nlocal"},
-	"setuidgid":     {setuidgid.Main, "run a program under a specified account's uid and gid", "setuidgid account child"},
-	"envuidgid":     {envuidgid.Main, "run a program with UID and GID set to an account's", "envuidgid account child"},
-	"envdir":        {envdir.Main, "run a program with environment variables from a directory", "envdir dir child"},
-	"softlimit":     {softlimit.Main, "run a program with new resource limits", "softlimit [-a allbytes] [-c corebytes] [-d databytes] [-f filebytes] [-l lockbytes] [-m membytes] [-o openfiles] [-p processes] [-r residentbytes] [-s stackbytes] [-t cpusecs] child"},
-	"setlock":       {setlock.Main, "run a program with a file locked", "setlock [-nNxX] file program [arg ...]"},
-	"fghack":        {fghack.Main, "an anti-backgrounding tool", "fghack child"},
-	"pgrphack":      {pgrphack.Main, "run a program in a separate process group", "pgrphack child"},
-
-	"update-service": {updateservice.Main, "add or remove a service directory in /etc/service (Debian daemontools-run)", "update-service --add|--remove DIR [NAME] | --list|--check [NAME]"},
+// about has each program's one-line description (for help and man pages)
+// and synopsis (as the original's usage message).
+var about = map[string][2]string{
+	"svscanboot":     {"start svscan with its output to readproctitle or the journal", "svscanboot [dir]"},
+	"svscan":         {"start and monitor a collection of services", "svscan [dir]"},
+	"supervise":      {"start and monitor one service", "supervise dir"},
+	"svc":            {"control supervised services", "svc [-udopchaitkxq12w] dir ..."},
+	"svok":           {"check whether supervise is running", "svok dir"},
+	"svstat":         {"print the status of supervised services", "svstat dir ..."},
+	"readproctitle":  {"maintain an automatically rotated log in memory for ps", "readproctitle args ....."},
+	"multilog":       {"read a sequence of lines and log them to directories", "multilog script"},
+	"tai64n":         {"put a precise timestamp on each line", "tai64n"},
+	"tai64nlocal":    {"convert TAI64N timestamps to local time", "tai64nlocal"},
+	"setuidgid":      {"run a program under a specified account's uid and gid", "setuidgid account child"},
+	"envuidgid":      {"run a program with UID and GID set to an account's", "envuidgid account child"},
+	"envdir":         {"run a program with environment variables from a directory", "envdir dir child"},
+	"softlimit":      {"run a program with new resource limits", "softlimit [-a allbytes] [-c corebytes] [-d databytes] [-f filebytes] [-l lockbytes] [-m membytes] [-o openfiles] [-p processes] [-r residentbytes] [-s stackbytes] [-t cpusecs] child"},
+	"setlock":        {"run a program with a file locked", "setlock [-nNxX] file program [arg ...]"},
+	"fghack":         {"an anti-backgrounding tool", "fghack child"},
+	"pgrphack":       {"run a program in a separate process group", "pgrphack child"},
+	"update-service": {"add or remove a service directory in /etc/service (Debian daemontools-run)", "update-service --add|--remove DIR [NAME] | --list|--check [NAME]"},
 }
+
+// programs are picked by argv[0] (a symlink named after them) or by the first
+// argument ("svbridge svc -u DIR"). They parse their own arguments. The lean
+// binary's programs (package lean) and the four that only svbridge runs.
+var programs = func() map[string]program {
+	mains := map[string]cli.Main{
+		"svscanboot":     svscanboot.Main,
+		"svscan":         svscan.Main,
+		"supervise":      supervise.Main,
+		"update-service": updateservice.Main,
+	}
+	for name, m := range lean.Programs {
+		mains[name] = m
+	}
+	ps := make(map[string]program, len(mains))
+	for name, m := range mains {
+		ps[name] = program{main: m, short: about[name][0], usage: about[name][1]}
+	}
+	return ps
+}()
