@@ -535,13 +535,18 @@ func (s *Supervisor) stopTimer(t TimerKind) {
 	}
 }
 
-// announce writes supervise/status (daemontools' 18 bytes, with its
-// warnings on failure) and supervise/status.json.
+// announce writes supervise/status.json and supervise/status
+// (daemontools' 18 bytes, with its warnings on failure), in that order:
+// status.json holds what a later supervisor needs to adopt the run (its
+// start time), so a supervisor killed between the two writes leaves the
+// newer record there, never an 18-byte pid that status.json cannot vouch
+// for (findAdoptable).
 func (s *Supervisor) announce() {
 	if s.gone {
 		return // nowhere to write; said once by checkGone
 	}
 	snap := s.m.Snapshot()
+	s.writeJSON(snap)
 	if err := status.Write(s.dir, snap.Status18()); err != nil {
 		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
 			if s.statusFds {
@@ -571,6 +576,11 @@ func (s *Supervisor) announce() {
 	} else {
 		s.statusFds = false
 	}
+}
+
+// writeJSON writes snap, with what identifies the processes, as
+// supervise/status.json; a failure is said once.
+func (s *Supervisor) writeJSON(snap state.Status) {
 	snap.Supervisor = os.Getpid()
 	snap.SupervisorStart, snap.BootID = s.selfStart, s.bootID
 	if snap.Pid != 0 {
@@ -608,21 +618,23 @@ func (s *Supervisor) startTime(pid int) uint64 {
 // s.adopt holds it through a pidfd. Debian's supervise writes no
 // status.json: its runs are never adopted.
 func (s *Supervisor) findAdoptable() {
-	b := readSome(s.path(svdir.Status), status.Size+1)
-	old, err := status.Decode(b)
-	if err != nil || old.Pid <= 0 {
-		return
-	}
 	js, err := state.Read(s.dir)
-	if err != nil || js.Pid != old.Pid || js.PidStart == 0 || js.BootID == "" || js.BootID != s.bootID {
+	if err != nil || js.Pid <= 0 || js.PidStart == 0 || js.BootID == "" || js.BootID != s.bootID {
 		return
 	}
-	p, err := pidfd.Open(old.Pid, js.PidStart)
+	old, err := status.Decode(readSome(s.path(svdir.Status), status.Size+1))
+	if err != nil || old.Pid != js.Pid {
+		// The previous supervisor died between writing status.json and
+		// the 18 bytes (announce writes them in that order): status.json
+		// is the newer record.
+		old = js.Status18()
+	}
+	p, err := pidfd.Open(js.Pid, js.PidStart)
 	if err != nil {
 		return
 	}
 	s.adopt, s.adoptFrom, s.adoptReady = p, old, js.Ready
-	s.startPid, s.startTick = old.Pid, js.PidStart
+	s.startPid, s.startTick = js.Pid, js.PidStart
 }
 
 // readMillis reads a file holding a number of milliseconds; ok is false

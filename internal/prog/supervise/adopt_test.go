@@ -133,6 +133,46 @@ exec sleep 1000`, 0755)
 	}
 }
 
+// TestAdoptAfterKillBetweenWrites: a supervise killed after writing
+// status.json but before the 18-byte status (announce writes them in that
+// order) leaves an older 18-byte record; the next supervise adopts the run
+// status.json vouches for instead of starting a second one.
+func TestAdoptAfterKillBetweenWrites(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "svc")
+	writeRun(t, dir, `echo $$ >> starts
+exec sleep 1000`, 0755)
+	first := exec.Command(ours, dir)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := waitState(t, dir, "first run", func(s *state.Status) bool { return s.Pid != 0 }).Pid
+	first.Process.Kill()
+	first.Wait()
+	// what the 18 bytes said before the run started: down
+	st18 := status.Status{When: tai64n.FromTime(time.Now().Add(-time.Second)), Want: 'u'}
+	b := st18.Encode()
+	if err := os.WriteFile(filepath.Join(dir, "supervise/status"), b[:], 0644); err != nil {
+		t.Fatal(err)
+	}
+	s := startSup(t, ours, "", dir)
+	waitState(t, dir, "adoption", func(st *state.Status) bool { return st.Supervisor == s.cmd.Process.Pid && st.Pid == pid })
+	b2, err := os.ReadFile(filepath.Join(dir, "supervise/status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := status.Decode(b2); err != nil || got.Pid != pid {
+		t.Errorf("18-byte status after the adoption: %+v %v, want pid %d", got, err, pid)
+	}
+	if got := lines(t, filepath.Join(dir, "starts")); len(got) != 1 {
+		t.Fatalf("starts %v: started again instead of adopted", got)
+	}
+	svc(t, "-d", dir)
+	waitState(t, dir, "down", func(s *state.Status) bool { return s.Pid == 0 })
+	if testkit.Alive(pid) {
+		t.Fatal("svc -d did not reach the adopted run")
+	}
+}
+
 // TestNoAdoptionOfReusedPid: a status naming a live process that is not
 // the service (its start time differs from the recorded one: the pid was
 // reused) is not adopted nor signalled; ./run is started.
