@@ -39,6 +39,25 @@ func lines(t *testing.T, path string) []string {
 	return strings.Fields(string(b))
 }
 
+// waitStarts waits until dir/starts, where each ./run writes its pid
+// first, lists exactly pids in order: a status showing a new pid says the
+// fork happened, not that the shell has run its first line yet.
+func waitStarts(t *testing.T, dir string, pids ...int) {
+	t.Helper()
+	want := make([]string, len(pids))
+	for i, p := range pids {
+		want[i] = strconv.Itoa(p)
+	}
+	var got []string
+	testkit.WaitFor(t, 10*time.Second, "starts "+strings.Join(want, " "), func() bool {
+		got = lines(t, filepath.Join(dir, "starts"))
+		if len(got) > len(want) {
+			t.Fatalf("./run started %d times: %v, want %v", len(got), got, want)
+		}
+		return strings.Join(got, " ") == strings.Join(want, " ")
+	})
+}
+
 // TestAdoptAfterKill9: a supervise killed with SIGKILL leaves its ./run
 // running; the next supervise on the directory adopts it (same pid, no
 // second ./run, an output that goes on without a gap), svc signals reach it,
@@ -62,6 +81,7 @@ i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done`, 0755)
 	}
 	st := waitState(t, dir, "first run", func(s *state.Status) bool { return s.Pid != 0 && s.PidStart != 0 })
 	pid := st.Pid
+	waitStarts(t, dir, pid)
 	first.Process.Kill()
 	first.Wait()
 	if !testkit.Alive(pid) {
@@ -77,9 +97,7 @@ i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done`, 0755)
 		t.Fatalf("status is %d bytes", len(b))
 	}
 	waitStat(t, dir, "up \\(pid "+strconv.Itoa(pid)+"\\) \\d+ seconds")
-	if got := lines(t, filepath.Join(dir, "starts")); len(got) != 1 {
-		t.Fatalf("./run started %d times: %v", len(got), got)
-	}
+	waitStarts(t, dir, pid)
 
 	svc(t, "-d", dir)
 	st = waitState(t, dir, "down", func(s *state.Status) bool { return s.Pid == 0 && s.LastExit != nil })
@@ -101,9 +119,7 @@ i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done`, 0755)
 	if st.Pid == pid {
 		t.Fatal("same pid after svc -u")
 	}
-	if got := lines(t, filepath.Join(dir, "starts")); len(got) != 2 {
-		t.Fatalf("starts %v", got)
-	}
+	waitStarts(t, dir, pid, st.Pid)
 }
 
 // TestAdoptExitNoticedAtOnce: an adopted run that exits by itself is
@@ -146,6 +162,7 @@ exec sleep 1000`, 0755)
 		t.Fatal(err)
 	}
 	pid := waitState(t, dir, "first run", func(s *state.Status) bool { return s.Pid != 0 }).Pid
+	waitStarts(t, dir, pid)
 	first.Process.Kill()
 	first.Wait()
 	// what the 18 bytes said before the run started: down
@@ -156,16 +173,13 @@ exec sleep 1000`, 0755)
 	}
 	s := startSup(t, ours, "", dir)
 	waitState(t, dir, "adoption", func(st *state.Status) bool { return st.Supervisor == s.cmd.Process.Pid && st.Pid == pid })
-	b2, err := os.ReadFile(filepath.Join(dir, "supervise/status"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := status.Decode(b2); err != nil || got.Pid != pid {
-		t.Errorf("18-byte status after the adoption: %+v %v, want pid %d", got, err, pid)
-	}
-	if got := lines(t, filepath.Join(dir, "starts")); len(got) != 1 {
-		t.Fatalf("starts %v: started again instead of adopted", got)
-	}
+	// status.json is written first, the 18 bytes right after it
+	testkit.WaitFor(t, 10*time.Second, "the 18-byte status to name the adopted run", func() bool {
+		b2, _ := os.ReadFile(filepath.Join(dir, "supervise/status"))
+		got, err := status.Decode(b2)
+		return err == nil && got.Pid == pid
+	})
+	waitStarts(t, dir, pid) // started again instead of adopted?
 	svc(t, "-d", dir)
 	waitState(t, dir, "down", func(s *state.Status) bool { return s.Pid == 0 })
 	if testkit.Alive(pid) {
@@ -204,15 +218,14 @@ func TestNoAdoptionOfReusedPid(t *testing.T) {
 			}
 			startSup(t, ours, "", dir)
 			st := waitState(t, dir, "a run of its own", func(s *state.Status) bool { return s.Pid != 0 && s.Pid != other })
+			waitStarts(t, dir, st.Pid)
 			svc(t, "-k", dir)
-			waitState(t, dir, "the next run", func(s *state.Status) bool { return s.Pid != 0 && s.Pid != st.Pid })
+			next := waitState(t, dir, "the next run", func(s *state.Status) bool { return s.Pid != 0 && s.Pid != st.Pid })
+			waitStarts(t, dir, st.Pid, next.Pid)
 			svc(t, "-d", dir)
 			waitState(t, dir, "down", func(s *state.Status) bool { return s.Pid == 0 })
 			if !testkit.Alive(other) {
 				t.Fatal("the unrelated process was signalled")
-			}
-			if got := lines(t, filepath.Join(dir, "starts")); len(got) != 2 {
-				t.Fatalf("starts %v", got)
 			}
 		})
 	}
