@@ -1,9 +1,7 @@
 // Command supervise is the lean binary: the same engine as "svbridge
 // supervise", without cobra or go-systemd, to keep the memory of one process
 // per service low. Run under the name of another daemontools program (the
-// packages link every daemontools name here but svscan and svscanboot, the
-// root of the tree, which speak to systemd through go-systemd from the
-// multi-call svbridge), it is that program instead:
+// packages link every daemontools name here), it is that program instead:
 // scripts call svc, svok and svstat in loops and run scripts exec the chain
 // loaders at every start, and this binary starts faster than the multi-call
 // svbridge, which links cobra and the systemd bridge. It is also small
@@ -11,7 +9,10 @@
 // "softlimit -m 4000000" leaves 4,000,000 bytes of address space, and the
 // kernel maps the whole executable at exec, before any code of ours runs
 // (about 3.1 MB here, against 4 MB for svbridge, which does not fit);
-// package rlimit then lifts the soft limits for the Go runtime.
+// package rlimit then lifts the soft limits for the Go runtime. svscan,
+// which speaks to systemd through go-systemd, is the exception: under that
+// name this binary lifts the limits, then hands over to the svbridge
+// installed beside it, which then fits (lean.Forward).
 //
 // Only argv[0] picks the program: "supervise svc" supervises a directory
 // named svc, as it always has.
@@ -45,8 +46,12 @@ import (
 const mark = "SVBRIDGE_SUPERVISE_REEXEC"
 
 func main() {
-	if m, ok := lean.Programs[filepath.Base(os.Args[0])]; ok {
+	name := filepath.Base(os.Args[0])
+	if m, ok := lean.Programs[name]; ok {
 		os.Exit(m(cli.OS()))
+	}
+	if lean.Forwarded[name] {
+		os.Exit(lean.Forward(cli.OS()))
 	}
 	// One service needs no parallelism, and a runtime that starts with one
 	// P keeps one set of allocation caches: about 200 kB less per

@@ -5,7 +5,6 @@ import (
 	"github.com/svbridge/svbridge/internal/prog/lean"
 	"github.com/svbridge/svbridge/internal/prog/supervise"
 	"github.com/svbridge/svbridge/internal/prog/svscan"
-	"github.com/svbridge/svbridge/internal/prog/svscanboot"
 	"github.com/svbridge/svbridge/internal/prog/updateservice"
 )
 
@@ -41,10 +40,9 @@ var about = map[string][2]string{
 
 // programs are picked by argv[0] (a symlink named after them) or by the first
 // argument ("svbridge svc -u DIR"). They parse their own arguments. The lean
-// binary's programs (package lean) and the four that only svbridge runs.
+// binary's programs (package lean) and the three that only svbridge runs.
 var programs = func() map[string]program {
 	mains := map[string]cli.Main{
-		"svscanboot":     svscanboot.Main,
 		"svscan":         svscan.Main,
 		"supervise":      supervise.Main,
 		"update-service": updateservice.Main,

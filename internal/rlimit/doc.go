@@ -56,12 +56,18 @@
 //     exec. The cost is one more exec of a static binary that runs a few
 //     system calls. Without /proc the child gets the raised limits.
 //
-// What still differs from daemontools' C programs: the kernel maps the
-// whole executable under the caller's limits at exec, before the stub runs,
-// so a binary must be small enough for the limit (the lean supervise binary,
-// about 3.1 MB mapped and 290 kB of data and bss, runs under "softlimit -m
-// 4000000" and "-d 300000"; the multi-call svbridge, 4 MB, does not);
-// with a hard limit below MinAS or MinDATA the programs refuse to start; a
+// The kernel maps the whole executable under the caller's limits at exec,
+// before the stub runs, so a binary must be small enough for the limit: the
+// lean supervise binary (about 3.1 MB mapped and 290 kB of data and bss)
+// runs under "softlimit -m 4000000" and "-d 300000", the multi-call
+// svbridge (4 MB) does not. So every daemontools name is the lean binary's,
+// and svscan, which runs from svbridge, starts there: once its stub has
+// raised the limits, Handoff execs svbridge keeping them raised and passes
+// the original soft limits in HandoffVar; svbridge's main takes them
+// (Inherit) and gives them to what it starts, as if its own stub had
+// raised them.
+//
+// What still differs from daemontools' C programs: with a hard limit below MinAS or MinDATA the programs refuse to start; a
 // fork in the parent counts against the raised RLIMIT_NPROC, not the
 // original one; and the runtime raises RLIMIT_NOFILE for the program's own
 // use, so "softlimit -o 5" does not make our programs run out of

@@ -34,7 +34,8 @@ const (
 	magicHi = 0x0074696d696c722d
 )
 
-// Written by the entry stub before the runtime starts, read-only after.
+// Written by the entry stub before the runtime starts (and by Inherit at
+// the start of main), read-only after.
 var (
 	// started is 1 when the stub ran.
 	started uint32
@@ -96,8 +97,9 @@ func prlimit(res int, set, old *unix.Rlimit) syscall.Errno {
 
 // plan lists the changes that give the executed program the limits the
 // process started with (those the stub raised, and RLIMIT_NOFILE, which the
-// runtime raised), then set.
-func plan(set []Setting) ([]change, error) {
+// runtime raised), then set. With keep, the limits the stub raised stay
+// raised (Handoff).
+func plan(set []Setting, keep bool) ([]change, error) {
 	var cs []change
 	add := func(res int, want func(cur unix.Rlimit) unix.Rlimit) error {
 		var cur unix.Rlimit
@@ -108,7 +110,7 @@ func plan(set []Setting) ([]change, error) {
 		return nil
 	}
 	for i, res := range resources {
-		if raised&(1<<(8+i)) == 0 || (lifted&(1<<i) != 0 && raised&(1<<i) == 0) {
+		if raised&(1<<(8+i)) == 0 || (lifted&(1<<i) != 0 && (keep || raised&(1<<i) == 0)) {
 			continue
 		}
 		orig := saved[i]
@@ -142,6 +144,12 @@ func Exec(path string, argv, env []string, set []Setting) error {
 	if !Started() {
 		return execPlain(path, argv, env, set)
 	}
+	return execve(path, argv, env, set, false)
+}
+
+// execve is Exec's work once the stub ran; with keep, the limits the stub
+// raised stay raised.
+func execve(path string, argv, env []string, set []Setting, keep bool) error {
 	p, err := syscall.BytePtrFromString(path)
 	if err != nil {
 		return err
@@ -154,7 +162,7 @@ func Exec(path string, argv, env []string, set []Setting) error {
 	if err != nil {
 		return err
 	}
-	cs, err := plan(set)
+	cs, err := plan(set, keep)
 	if err != nil {
 		return err
 	}

@@ -7,31 +7,29 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/svbridge/svbridge/internal/chain/chaintest"
+	"github.com/svbridge/svbridge/internal/rlimit"
 	"github.com/svbridge/svbridge/internal/testbin"
 	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 // names are the daemontools programs linked to the lean binary, as the
-// packages link them; rootNames, the root of the tree, are linked to
-// svbridge.
-var rootNames = []string{"svscanboot", "svscan"}
-
-var names = []string{"svc", "svok", "svstat", "readproctitle", "multilog", "tai64n",
+// packages link them: every one but supervise, the binary itself (svscan
+// hands over to svbridge, built beside it).
+var names = []string{"svscanboot", "svscan", "svc", "svok", "svstat", "readproctitle", "multilog", "tai64n",
 	"tai64nlocal", "setuidgid", "envuidgid", "envdir", "softlimit", "setlock", "fghack", "pgrphack"}
 
-// bin holds the lean supervise binary, built with the entry stub, and the
-// program names linked to it.
+// bin holds the lean supervise binary and svbridge, built with the entry
+// stub, and the program names linked to supervise.
 var bin string
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/supervise", "./cmd/svbridge"}, rootNames, func(dir string) {
+	os.Exit(testbin.Main(m, []string{"./cmd/supervise", "./cmd/svbridge"}, nil, func(dir string) {
 		bin = dir
 		for _, n := range names {
 			if err := os.Symlink("supervise", filepath.Join(dir, n)); err != nil {
@@ -65,12 +63,6 @@ func lowered(mem, data, kB string) []limit {
 
 // limits are the ways run scripts lower the soft limits before a program.
 var limits = lowered("4000000", "300000", "4000")
-
-// rootLimits are the same ways with room for svbridge, from which svscan and
-// svscanboot run (about 4 MB mapped, 350 kB of it writable: it does not fit
-// under "softlimit -m 4000000" or "-d 300000"). They start the tree from
-// init or systemd, not from run scripts.
-var rootLimits = lowered("6000000", "1000000", "6000")
 
 // show is a child that prints the limits it got and its environment's A.
 const show = `echo "A=$A"; ulimit -v; ulimit -d; ulimit -s; ulimit -n; ulimit -l`
@@ -152,11 +144,7 @@ func TestEveryProgramUnderSoftLimits(t *testing.T) {
 	chaintest.Theirs(t, "softlimit")
 	for _, c := range programCases() {
 		theirs := chaintest.Theirs(t, c.prog)
-		ls := limits
-		if slices.Contains(rootNames, c.prog) {
-			ls = rootLimits
-		}
-		for _, l := range ls {
+		for _, l := range limits {
 			t.Run(c.prog+" "+strings.Join(c.args, " ")+" after "+l.name, func(t *testing.T) {
 				if c.root {
 					chaintest.NeedRoot(t)
@@ -177,7 +165,7 @@ func TestEveryProgramUnderSoftLimits(t *testing.T) {
 // compare with (Debian's is a shell script on /etc/service); it must start
 // under the limits and answer a usage error as daemontools' programs do.
 func TestSvscanbootStartsUnderSoftLimits(t *testing.T) {
-	for _, l := range rootLimits {
+	for _, l := range limits {
 		r := chaintest.Run(t, chaintest.Cmd{Args: append(l.prefix(ours("softlimit")), ours("svscanboot"), "a", "b"), Env: chaintest.Env()})
 		if r.Code != 100 || r.Stderr != "svscanboot: usage: svscanboot [dir]\n" {
 			t.Errorf("svscanboot a b after %s: %v", l.name, r)
@@ -343,13 +331,15 @@ func TestSuperviseUnableToStartRun(t *testing.T) {
 	}
 }
 
-// TestSvscanGivesItsServicesTheOriginalLimits: svscan under softlimit starts
-// our supervise (through the trampoline), which starts ./run (through it
-// again): ./run gets the limits softlimit set.
-func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
+// scanLimits runs cmd (an svscan, or what runs one, on the directory given
+// last) on a scan directory holding one service whose ./run writes its
+// limits and environment; it returns those, and the name ps shows for cmd's
+// process.
+func scanLimits(t *testing.T, argv0, path string, args []string, env []string) (limits, comm, environ string) {
+	t.Helper()
 	d, svc := limitsService(t)
-	cmd := exec.Command(ours("softlimit"), "-m", "6000000", ours("svscan"), d)
-	cmd.Env = chaintest.Env()
+	os.WriteFile(filepath.Join(svc, "run"), []byte(strings.Replace(runLimits, "\necho $$", "\nenv >environ\necho $$", 1)), 0o755)
+	cmd := &exec.Cmd{Path: path, Args: append(append([]string{argv0}, args...), d), Env: env}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -365,8 +355,78 @@ func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
 			}
 		}
 	}()
-	if b := runLimitsOf(t, svc, ""); b != "5859\n5859\n5859\n" {
-		t.Errorf("./run under svscan under softlimit -m 6000000 got %q", b)
+	limits = runLimitsOf(t, svc, argv0+" ")
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+	e, _ := os.ReadFile(filepath.Join(svc, "environ"))
+	return limits, string(b), string(e)
+}
+
+// TestSvscanGivesItsServicesTheOriginalLimits: svscan under softlimit -m
+// 4000000 starts (the lean binary lifts the limits and hands over to
+// svbridge, which the kernel could not map under them), keeps its name for
+// ps, and starts supervise (through the trampoline), which starts ./run
+// (through it again), or, all-in-one, starts ./run itself: ./run gets the
+// limits softlimit set, as under daemontools' svscan, and an environment
+// without the handoff's variable.
+func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
+	svscanLimits := func(t *testing.T, svscan string, env ...string) (limits, comm, environ string) {
+		return scanLimits(t, "/usr/bin/softlimit", "/usr/bin/softlimit", []string{"-m", "4000000", svscan}, env)
+	}
+	want, _, _ := svscanLimits(t, chaintest.Theirs(t, "svscan"), chaintest.Env()...)
+	if want != "3906\n3906\n3906\n" {
+		t.Fatalf("under daemontools' svscan ./run got %q", want)
+	}
+	path := "PATH=" + bin + ":/usr/bin:/bin"
+	for _, tc := range []struct {
+		name, prog string
+		env        []string
+		comm       string // the name of the process started, for ps
+	}{
+		{"svscan", "svscan", []string{path, "SVBRIDGE_INPROCESS=0"}, "svscan\n"},
+		{"svscan all-in-one", "svscan", []string{path, "SVBRIDGE_INPROCESS=1"}, "svscan\n"},
+		// under systemd, svscanboot execs svscan
+		{"svscanboot under systemd", "svscanboot", []string{path, "INVOCATION_ID=1"}, "svscan\n"},
+		// under SysV, svscanboot runs svscan | readproctitle
+		{"svscanboot under SysV", "svscanboot", []string{path}, "svscanboot\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, comm, environ := svscanLimits(t, ours(tc.prog), tc.env...)
+			if got != want {
+				t.Errorf("./run under %s under softlimit -m 4000000 got %q, want %q", tc.prog, got, want)
+			}
+			if comm != tc.comm {
+				t.Errorf("the process's name for ps is %q, want %q", comm, tc.comm)
+			}
+			if environ == "" || strings.Contains(environ, rlimit.HandoffVar) {
+				t.Errorf("./run's environment:\n%s", environ)
+			}
+		})
+	}
+}
+
+// TestHandoffCannotRaise: the variable of a handoff, as anyone may set it
+// for svbridge, only ever lowers the limits the services get: a value above
+// the limit svbridge started with, or a malformed one, changes nothing.
+func TestHandoffCannotRaise(t *testing.T) {
+	base := []string{"PATH=" + bin + ":/usr/bin:/bin", "SVBRIDGE_INPROCESS=1"}
+	for _, tc := range []struct{ value, want string }{
+		{"", "7812\n7812\n7812\n"},                        // no handoff
+		{"3d0900:3d0900:-", "3906\n3906\n7812\n"},         // lower: taken
+		{"ffffffff:ffffffff:ffff", "7812\n7812\n7812\n"}, // higher: ignored
+		{"garbage", "7812\n7812\n7812\n"},
+		{"3d0900:x:-:-", "7812\n7812\n7812\n"},
+	} {
+		env := base
+		if tc.value != "" {
+			env = append(env, rlimit.HandoffVar+"="+tc.value)
+		}
+		got, _, environ := scanLimits(t, "softlimit", ours("softlimit"), []string{"-m", "8000000", ours("svbridge"), "svscan"}, env)
+		if got != tc.want {
+			t.Errorf("%s=%q: ./run got %q, want %q", rlimit.HandoffVar, tc.value, got, tc.want)
+		}
+		if strings.Contains(environ, rlimit.HandoffVar) {
+			t.Errorf("%s=%q reached ./run", rlimit.HandoffVar, tc.value)
+		}
 	}
 }
 

@@ -13,12 +13,10 @@ dist=${1:-$root/dist}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# the daemontools programs: svscan and svscanboot (the tree's root, started by
-# init or systemd; svscan links go-systemd) run from svbridge, the others from
-# the lean supervise, which the kernel can map under softlimit -m 4000000
-rootprograms="svscanboot svscan"
-leanprograms="svc svok svstat readproctitle multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock fghack pgrphack"
-programs="$rootprograms $leanprograms"
+# the daemontools programs: all run from the lean supervise, which the kernel
+# can map under softlimit -m 4000000 (svscan then hands over to svbridge)
+leanprograms="svscanboot svscan svc svok svstat readproctitle multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock fghack pgrphack"
+programs="$leanprograms"
 
 # has_lines TEXT LINE...: every LINE is a whole line of TEXT
 has_lines() {
@@ -60,7 +58,7 @@ for deb in $debs; do
 	dver=$(apt-cache show --no-all-versions daemontools 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
 	[ -z "$dver" ] || [ "$dver" = "$pver" ] || note "Debian's daemontools here is $dver, svbridge provides $pver: update nfpm.yaml"
 	check "$b: the description explains the runit conflict" sh -c "dpkg-deb -f '$deb' Description | grep -q 'conflicts with runit'"
-	check "$b: svscan and svscanboot link to svbridge, the other daemontools names to the lean supervise" sh -c "for p in $leanprograms; do [ \"\$(readlink '$x'/usr/bin/\$p)\" = supervise ] || exit 1; done; for p in $rootprograms; do [ \"\$(readlink '$x'/usr/bin/\$p)\" = svbridge ] || exit 1; done"
+	check "$b: the 16 daemontools names but supervise link to the lean supervise" sh -c "for p in $leanprograms; do [ \"\$(readlink '$x'/usr/bin/\$p)\" = supervise ] || exit 1; done"
 	check "$b: changelog.gz and copyright" test -s "$x/usr/share/doc/svbridge/changelog.gz" -a -s "$x/usr/share/doc/svbridge/copyright"
 	check "$b: svscan.service and svbridge-ready@.service (0644)" sh -c "[ \"\$(stat -c %a '$x/usr/lib/systemd/system/svscan.service')\" = 644 ] && [ \"\$(stat -c %a '$x/usr/lib/systemd/system/svbridge-ready@.service')\" = 644 ]"
 	[ "$arch" = "$(dpkg --print-architecture)" ] || continue
@@ -103,8 +101,8 @@ for rpm in $rpms; do
 		'-rwxr-xr-x root:root /usr/bin/svbridge' '-rwxr-xr-x root:root /usr/bin/supervise' \
 		'-rw-r--r-- root:root /usr/lib/systemd/system/svscan.service' '-rw-r--r-- root:root /usr/lib/systemd/system/svbridge-ready@.service' \
 		'drwxr-xr-x root:root /etc/service'
-	check "$b: 14 program links to supervise, svscan svscanboot to svbridge, update-service to ../bin/svbridge" \
-		test "$(echo "$links" | grep -c '^/usr/bin/[a-z0-9]* supervise$')" = 14 -a "$(echo "$links" | grep -cx '/usr/bin/svscan\(boot\)\{0,1\} svbridge')" = 2 -a -n "$(echo "$links" | grep -x '/usr/sbin/update-service ../bin/svbridge')"
+	check "$b: 16 program links to supervise, update-service to ../bin/svbridge" \
+		test "$(echo "$links" | grep -c '^/usr/bin/[a-z0-9]* supervise$')" = 16 -a -n "$(echo "$links" | grep -x '/usr/sbin/update-service ../bin/svbridge')"
 	check "$b: %post enables on install (\$1 = 1) only" has_lines "$(section "$scripts" postinstall preuninstall)" 'if [ "$1" -eq 1 ] && command -v systemctl >/dev/null 2>&1; then'
 	check "$b: no scriptlet restarts svscan.service" test -z "$(echo "$scripts" | grep -E 'systemctl (try-)?restart|deb-systemd-invoke restart')"
 	check "$b: %preun stops only on erase (\$1 = 0)" has_lines "$(section "$scripts" preuninstall postuninstall)" 'if [ "$1" -eq 0 ]; then'

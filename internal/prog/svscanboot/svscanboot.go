@@ -65,7 +65,7 @@ func Main(e *cli.Env) int {
 		if err != nil {
 			return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to find svscan: ", err)
 		}
-		err = unix.Exec(path, []string{"svscan", dir}, env)
+		err = rlimit.Exec(path, []string{"svscan", dir}, env, nil) // with the limits we were given
 		return cli.Fatal(e.Stderr, prog, cli.ExitTemp, "unable to run ", path, ": ", err)
 	}
 	return sysv(e, dir)
