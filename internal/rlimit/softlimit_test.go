@@ -410,8 +410,8 @@ func TestSvscanGivesItsServicesTheOriginalLimits(t *testing.T) {
 func TestHandoffCannotRaise(t *testing.T) {
 	base := []string{"PATH=" + bin + ":/usr/bin:/bin", "SVBRIDGE_INPROCESS=1"}
 	for _, tc := range []struct{ value, want string }{
-		{"", "7812\n7812\n7812\n"},                        // no handoff
-		{"3d0900:3d0900:-", "3906\n3906\n7812\n"},         // lower: taken
+		{"", "7812\n7812\n7812\n"},                       // no handoff
+		{"3d0900:3d0900:-", "3906\n3906\n7812\n"},        // lower: taken
 		{"ffffffff:ffffffff:ffff", "7812\n7812\n7812\n"}, // higher: ignored
 		{"garbage", "7812\n7812\n7812\n"},
 		{"3d0900:x:-:-", "7812\n7812\n7812\n"},
