@@ -1,7 +1,6 @@
 package svscanboot
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,40 +14,19 @@ import (
 	"github.com/svbridge/svbridge/internal/testkit"
 )
 
-// The test binary doubles as svscanboot: copied next to fake svscan and
-// readproctitle scripts, it finds them there as it finds ours when installed.
+// The test binary doubles as svscanboot: put next to fake svscan and
+// readproctitle scripts under that name, it finds them there as it finds
+// ours when installed.
 func TestMain(m *testing.M) {
-	if os.Getenv("SVSCANBOOT_TEST_MAIN") == "1" {
-		os.Unsetenv("SVSCANBOOT_TEST_MAIN")
-		e := cli.OS()
-		e.Args = append([]string{"svscanboot"}, os.Args[1:]...)
-		os.Exit(Main(e))
-	}
-	os.Exit(m.Run())
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"svscanboot": Main}, nil))
 }
 
-// bootDir makes a directory holding a copy of the test binary (as
-// svscanboot) and the given scripts.
+// bootDir makes a directory holding the test binary (as svscanboot) and the
+// given scripts.
 func bootDir(t *testing.T, scripts map[string]string) string {
 	t.Helper()
 	d := t.TempDir()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(d, "svscanboot"), os.O_CREATE|os.O_WRONLY, 0755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	dst.Close()
+	testkit.LinkSelf(t, filepath.Join(d, "svscanboot"))
 	for name, body := range scripts {
 		if err := os.WriteFile(filepath.Join(d, name), []byte("#!/bin/sh\n"+body), 0755); err != nil {
 			t.Fatal(err)
@@ -91,7 +69,7 @@ func TestSystemdExecsSvscan(t *testing.T) {
 		"svscan": `echo "pid=$$ args=$* notify=$NOTIFY_SOCKET inv=$INVOCATION_ID" > ` + out + "\necho to-stderr >&2\n",
 	})
 	cmd := exec.Command(filepath.Join(d, "svscanboot"), "/srv/x")
-	cmd.Env = []string{"SVSCANBOOT_TEST_MAIN=1", "PATH=/usr/bin:/bin", "NOTIFY_SOCKET=/run/n", "INVOCATION_ID=42"}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "NOTIFY_SOCKET=/run/n", "INVOCATION_ID=42"}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -142,7 +120,7 @@ func TestSysVPipeline(t *testing.T) {
 		"readproctitle": `echo "$#:$1:$2:$3" > ` + rptOut + ".args\ncat > " + rptOut + "\n",
 	})
 	cmd := exec.Command(filepath.Join(d, "svscanboot"), sdir)
-	cmd.Env = []string{"SVSCANBOOT_TEST_MAIN=1", "PATH=/usr/bin:/bin", "HOME=/root"}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/root"}
 	if out, err := cmd.CombinedOutput(); err != nil || len(out) != 0 {
 		t.Fatalf("svscanboot: %v, output %q (want none: it goes to /dev/null)", err, out)
 	}
