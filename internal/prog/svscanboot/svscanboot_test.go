@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -89,30 +88,16 @@ func TestSystemdExecsSvscan(t *testing.T) {
 // (svc -dx, here on a service run by daemontools' C supervise), then runs
 // svscan DIR 2>&1 | readproctitle service errors: ... with only PATH set.
 func TestSysVPipeline(t *testing.T) {
-	testkit.NeedDaemontools(t, "supervise")
 	tmp := t.TempDir()
 	sdir := filepath.Join(tmp, "service")
 	a := filepath.Join(sdir, "a")
 	os.MkdirAll(a, 0755)
 	os.WriteFile(filepath.Join(a, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
-	sup := exec.Command("/usr/bin/supervise", a)
-	sup.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := sup.Start(); err != nil {
-		t.Fatal(err)
-	}
-	supDone := make(chan error, 1)
-	go func() { supDone <- sup.Wait() }()
-	t.Cleanup(func() { syscall.Kill(-sup.Process.Pid, syscall.SIGKILL) })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(filepath.Join(a, "supervise", "status")); err == nil && len(b) == 18 && b[12]|b[13]|b[14]|b[15] != 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("C supervise did not start the service")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	sup := testkit.DaemontoolsSupervise(t, a)
+	testkit.WaitFor(t, 10*time.Second, "C supervise to start the service", func() bool {
+		b, err := os.ReadFile(filepath.Join(a, "supervise", "status"))
+		return err == nil && len(b) == 18 && b[12]|b[13]|b[14]|b[15] != 0
+	})
 	envOut := filepath.Join(tmp, "env")
 	rptOut := filepath.Join(tmp, "rpt")
 	d := bootDir(t, map[string]string{
@@ -124,7 +109,7 @@ func TestSysVPipeline(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil || len(out) != 0 {
 		t.Fatalf("svscanboot: %v, output %q (want none: it goes to /dev/null)", err, out)
 	}
-	testkit.Receive(t, supDone, 10*time.Second, "svscanboot did not svc -dx the running service")
+	testkit.Exited(t, sup, 10*time.Second, "svscanboot did not svc -dx the running service")
 	env, _ := os.ReadFile(envOut)
 	for _, l := range strings.Split(strings.TrimSpace(string(env)), "\n") {
 		if l != "PATH="+ClassicPATH && !strings.HasPrefix(l, "PWD=") && !strings.HasPrefix(l, "SHLVL=") && l != "_="+"/usr/bin/env" {
