@@ -113,11 +113,7 @@ func TestObserverJournaldGoneAndBack(t *testing.T) {
 		}
 		close(done)
 	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Observe blocked while journald was gone")
-	}
+	testkit.Receive(t, done, 10*time.Second, "Observe blocked while journald was gone")
 	if got := strings.Count(errs.String(), "unable to send to journald"); got != 1 {
 		t.Fatalf("warned %d times: %q", got, errs.String())
 	}
@@ -157,11 +153,7 @@ func TestObserverFullQueue(t *testing.T) {
 		}
 		close(done)
 	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Observe blocked on a full journald queue")
-	}
+	testkit.Receive(t, done, 20*time.Second, "Observe blocked on a full journald queue")
 	if got := strings.Count(errs.String(), "unable to send"); got != 1 {
 		t.Fatalf("warned %d times: %q", got, errs.String())
 	}

@@ -19,11 +19,7 @@ import (
 // other name it is supervise, even when the service dir is named after one
 // of them.
 func TestArgv0PicksTheProgram(t *testing.T) {
-	bin, cleanup, err := testbin.Build([]string{"./cmd/supervise"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	bin := testbin.BuildFor(t, []string{"./cmd/supervise"})
 	for _, n := range []string{"svc", "svok", "svstat"} {
 		if err := os.Symlink("supervise", filepath.Join(bin, n)); err != nil {
 			t.Fatal(err)

@@ -24,11 +24,7 @@ import (
 // afterwards, and within a second of the stop nothing of the tree is left
 // running (the services' children included).
 func TestDemo(t *testing.T) {
-	built, cleanup, err := testbin.Build([]string{"./cmd/..."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
+	built := testbin.BuildFor(t, []string{"./cmd/..."})
 	gorun := filepath.Join(t.TempDir(), "go-build", "exe")
 	if err := os.MkdirAll(gorun, 0755); err != nil {
 		t.Fatal(err)

@@ -23,12 +23,7 @@ func helpBin(t *testing.T) string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	bin, cleanup, err := testbin.Build([]string{"./cmd/svbridge"}, names...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	return bin
+	return testbin.BuildFor(t, []string{"./cmd/svbridge"}, names...)
 }
 
 // runIn runs a program of bin with args in dir; it returns the exit code and

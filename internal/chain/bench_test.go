@@ -25,11 +25,7 @@ import (
 //
 //	go test -run XXX -bench ChainLoaders ./internal/chain/
 func BenchmarkChainLoaders(b *testing.B) {
-	lean, cleanup, err := testbin.Build([]string{"./cmd/supervise"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cleanup()
+	lean := testbin.BuildFor(b, []string{"./cmd/supervise"})
 	for _, n := range chaintest.Names {
 		os.Symlink("supervise", filepath.Join(lean, n))
 	}
@@ -43,11 +39,7 @@ func BenchmarkChainLoaders(b *testing.B) {
 	for _, n := range chaintest.Names {
 		os.Symlink("supervise", filepath.Join(nostub, n))
 	}
-	multi, cleanupMulti, err := testbin.Build([]string{"./cmd/svbridge"}, chaintest.Names...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cleanupMulti()
+	multi := testbin.BuildFor(b, []string{"./cmd/svbridge"}, chaintest.Names...)
 	d := b.TempDir()
 	e := filepath.Join(d, "env")
 	os.Mkdir(e, 0o755)

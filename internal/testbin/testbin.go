@@ -84,6 +84,19 @@ func Build(pkgs []string, links ...string) (dir string, cleanup func(), err erro
 	return dir, cleanup, nil
 }
 
+// BuildFor builds pkgs and links as Build does, for the test or benchmark
+// tb: it fails tb when the build fails, and the directory is removed at
+// tb's end.
+func BuildFor(tb testing.TB, pkgs []string, links ...string) string {
+	tb.Helper()
+	dir, cleanup, err := Build(pkgs, links...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(cleanup)
+	return dir
+}
+
 // LDFlags are the linker flags of the binaries that link package rlimit, as
 // packaging/build gives them: its entry stub.
 const LDFlags = "-E=svbridge_rt0"

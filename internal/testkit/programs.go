@@ -23,12 +23,18 @@ import (
 // the tests and removes the directory. The names are links, so argv[0] is
 // the program name, as with the packaged links to svbridge.
 //
+// With a nil set, no directory is made: the tests put the test binary
+// where they need it with LinkSelf.
+//
 // Tests that need what only the packaged binaries have (the lean
 // supervise's own main, the multi-call dispatch of svbridge, their start-up
 // time) build them with internal/testbin instead.
 func Programs(m *testing.M, progs map[string]cli.Main, set func(dir string)) int {
 	if p, ok := progs[filepath.Base(os.Args[0])]; ok {
 		return p(cli.OS())
+	}
+	if set == nil {
+		return m.Run()
 	}
 	dir, err := linkSelf(progs)
 	if err != nil {
@@ -62,10 +68,8 @@ func linkSelf(progs map[string]cli.Main) (dir string, err error) {
 		return "", err
 	}
 	exe := filepath.Join(dir, filepath.Base(self))
-	if os.Link(self, exe) != nil {
-		if err := copyFile(self, exe); err != nil {
-			return "", err
-		}
+	if err := placeSelf(self, exe); err != nil {
+		return "", err
 	}
 	for name := range progs {
 		if err := os.Symlink(filepath.Base(exe), filepath.Join(dir, name)); err != nil {
@@ -73,6 +77,29 @@ func linkSelf(progs map[string]cli.Main) (dir string, err error) {
 		}
 	}
 	return dir, nil
+}
+
+// LinkSelf puts the running test binary at path, a new file: a hard link,
+// or a copy when the link cannot be made. A program that looks for others
+// next to its own executable finds them beside path (os.Executable resolves
+// symbolic links, not hard ones). The test fails when neither works.
+func LinkSelf(t testing.TB, path string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := placeSelf(self, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// placeSelf makes exe a hard link to self, or a copy of it.
+func placeSelf(self, exe string) error {
+	if os.Link(self, exe) == nil {
+		return nil
+	}
+	return copyFile(self, exe)
 }
 
 func copyFile(from, to string) error {

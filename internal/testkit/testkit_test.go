@@ -47,6 +47,20 @@ func TestPrograms(t *testing.T) {
 	}
 }
 
+// TestLinkSelf: the test binary put elsewhere under a program's name, as a
+// file of its own (not a symbolic link), runs that program.
+func TestLinkSelf(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "echoargs")
+	LinkSelf(t, p)
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("%s: %v %v", p, fi, err)
+	}
+	out, err := exec.Command(p, "x").Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || string(out) != "x\n" {
+		t.Fatalf("echoargs x: %q %v", out, err)
+	}
+}
+
 // TestAlive: a running child is alive; once exited and not yet waited for
 // (a zombie) it is not; pid 0 is not.
 func TestAlive(t *testing.T) {

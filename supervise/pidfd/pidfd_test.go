@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/svbridge/svbridge/internal/testkit"
 )
 
 func startSleep(t *testing.T) *exec.Cmd {
@@ -17,6 +19,20 @@ func startSleep(t *testing.T) *exec.Cmd {
 	}
 	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
 	return c
+}
+
+// openPid opens the process pid with its start time.
+func openPid(t *testing.T, pid int) *Proc {
+	t.Helper()
+	st, err := StartTime(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(pid, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestOpenChecksStartTime: a recorded start time that is not the
@@ -44,11 +60,7 @@ func TestOpenChecksStartTime(t *testing.T) {
 // returns at once; signals after that fail (nothing else is hit).
 func TestWaitSignal(t *testing.T) {
 	c := startSleep(t)
-	st, _ := StartTime(c.Process.Pid)
-	p, err := Open(c.Process.Pid, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := openPid(t, c.Process.Pid)
 	defer p.Close()
 	done := make(chan bool, 1)
 	go func() { done <- p.Wait() }()
@@ -61,13 +73,8 @@ func TestWaitSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Wait()
-	select {
-	case ok := <-done:
-		if !ok {
-			t.Fatal("Wait false")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("exit not noticed")
+	if !testkit.Receive(t, done, 10*time.Second, "exit not noticed") {
+		t.Fatal("Wait false")
 	}
 	if p.Alive() {
 		t.Fatal("alive after exit")
@@ -79,23 +86,13 @@ func TestWaitSignal(t *testing.T) {
 
 // TestCloseEndsWait: closing the descriptor releases a waiter with false.
 func TestCloseEndsWait(t *testing.T) {
-	c := startSleep(t)
-	st, _ := StartTime(c.Process.Pid)
-	p, err := Open(c.Process.Pid, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := openPid(t, startSleep(t).Process.Pid)
 	done := make(chan bool, 1)
 	go func() { done <- p.Wait() }()
 	time.Sleep(20 * time.Millisecond) // let Wait block (either order is correct)
 	p.Close()
-	select {
-	case ok := <-done:
-		if ok {
-			t.Fatal("Wait true after Close")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Wait did not return after Close")
+	if testkit.Receive(t, done, 10*time.Second, "Wait did not return after Close") {
+		t.Fatal("Wait true after Close")
 	}
 }
 
@@ -113,11 +110,7 @@ func TestGetFD(t *testing.T) {
 	}
 	defer func() { c.Process.Kill(); c.Wait() }()
 	w.Close()
-	st, _ := StartTime(c.Process.Pid)
-	p, err := Open(c.Process.Pid, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := openPid(t, c.Process.Pid)
 	defer p.Close()
 	f, err := p.GetFD(1)
 	if err != nil {

@@ -123,6 +123,12 @@ func OK(dir string) error {
 		return err
 	}
 	defer unix.Close(dfd)
+	return probeOK(dfd)
+}
+
+// probeOK is the step "open supervise/ok" of OK and Stat: it opens the FIFO
+// under dfd without blocking and closes it at once; the errors are OK's.
+func probeOK(dfd int) error {
 	fd, err := openFIFO(dfd, svdir.OK, OpOpenOK)
 	if err != nil {
 		return err
@@ -156,11 +162,9 @@ func Stat(dir string) (Info, error) {
 	default:
 		return info, &Error{OpStatDown, err}
 	}
-	fd, err := openFIFO(dfd, svdir.OK, OpOpenOK)
-	if err != nil {
+	if err := probeOK(dfd); err != nil {
 		return info, err
 	}
-	unix.Close(fd)
 	info.Status, err = readStatus(dfd)
 	return info, err
 }

@@ -58,6 +58,22 @@ func waitStarts(t *testing.T, dir string, pids ...int) {
 	})
 }
 
+// orphanRun starts our supervise on dir, whose ./run writes its pid to
+// starts first, waits for that run and kills the supervise with SIGKILL,
+// which leaves the run running; it returns the run's pid.
+func orphanRun(t *testing.T, dir string) int {
+	t.Helper()
+	first := exec.Command(ours, dir)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := waitState(t, dir, "first run", func(s *state.Status) bool { return s.Pid != 0 }).Pid
+	waitStarts(t, dir, pid)
+	first.Process.Kill()
+	first.Wait()
+	return pid
+}
+
 // TestAdoptAfterKill9: a supervise killed with SIGKILL leaves its ./run
 // running; the next supervise on the directory adopts it (same pid, no
 // second ./run, an output that goes on without a gap), svc signals reach it,
@@ -129,13 +145,7 @@ func TestAdoptExitNoticedAtOnce(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, `echo $$ >> starts
 exec sleep 1000`, 0755)
-	first := exec.Command(ours, dir)
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := waitState(t, dir, "first run", func(s *state.Status) bool { return s.Pid != 0 }).Pid
-	first.Process.Kill()
-	first.Wait()
+	pid := orphanRun(t, dir)
 	s := startSup(t, ours, "", dir)
 	waitState(t, dir, "adoption", func(st *state.Status) bool { return st.Supervisor == s.cmd.Process.Pid && st.Pid == pid })
 	killed := time.Now()
@@ -157,14 +167,7 @@ func TestAdoptAfterKillBetweenWrites(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, `echo $$ >> starts
 exec sleep 1000`, 0755)
-	first := exec.Command(ours, dir)
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := waitState(t, dir, "first run", func(s *state.Status) bool { return s.Pid != 0 }).Pid
-	waitStarts(t, dir, pid)
-	first.Process.Kill()
-	first.Wait()
+	pid := orphanRun(t, dir)
 	// what the 18 bytes said before the run started: down
 	st18 := status.Status{When: tai64n.FromTime(time.Now().Add(-time.Second)), Want: 'u'}
 	b := st18.Encode()

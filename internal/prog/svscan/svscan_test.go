@@ -19,11 +19,7 @@ import (
 // see neither: WATCHDOG_* is gone and NOTIFY_SOCKET, if any, is their
 // supervise's, not systemd's.
 func TestSystemdVariablesStayWithSvscan(t *testing.T) {
-	bin, cleanup, err := testbin.Build([]string{"./cmd/svbridge", "./cmd/supervise"}, "svscan")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
+	bin := testbin.BuildFor(t, []string{"./cmd/svbridge", "./cmd/supervise"}, "svscan")
 	tmp := t.TempDir()
 	sd := sdnotifytest.Listen(t)
 	sock := sd.Path
@@ -55,6 +51,7 @@ func TestSystemdVariablesStayWithSvscan(t *testing.T) {
 	sd.WaitFor(t, 15*time.Second, "READY=1 on NOTIFY_SOCKET", func(m string) bool { return strings.HasPrefix(m, "READY=1") })
 
 	var env []byte
+	var err error
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		if env, err = os.ReadFile(filepath.Join(svc, "envdump")); err == nil {
 			break

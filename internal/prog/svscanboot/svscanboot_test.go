@@ -1,13 +1,11 @@
 package svscanboot
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,40 +13,19 @@ import (
 	"github.com/svbridge/svbridge/internal/testkit"
 )
 
-// The test binary doubles as svscanboot: copied next to fake svscan and
-// readproctitle scripts, it finds them there as it finds ours when installed.
+// The test binary doubles as svscanboot: put next to fake svscan and
+// readproctitle scripts under that name, it finds them there as it finds
+// ours when installed.
 func TestMain(m *testing.M) {
-	if os.Getenv("SVSCANBOOT_TEST_MAIN") == "1" {
-		os.Unsetenv("SVSCANBOOT_TEST_MAIN")
-		e := cli.OS()
-		e.Args = append([]string{"svscanboot"}, os.Args[1:]...)
-		os.Exit(Main(e))
-	}
-	os.Exit(m.Run())
+	os.Exit(testkit.Programs(m, map[string]cli.Main{"svscanboot": Main}, nil))
 }
 
-// bootDir makes a directory holding a copy of the test binary (as
-// svscanboot) and the given scripts.
+// bootDir makes a directory holding the test binary (as svscanboot) and the
+// given scripts.
 func bootDir(t *testing.T, scripts map[string]string) string {
 	t.Helper()
 	d := t.TempDir()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(filepath.Join(d, "svscanboot"), os.O_CREATE|os.O_WRONLY, 0755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	dst.Close()
+	testkit.LinkSelf(t, filepath.Join(d, "svscanboot"))
 	for name, body := range scripts {
 		if err := os.WriteFile(filepath.Join(d, name), []byte("#!/bin/sh\n"+body), 0755); err != nil {
 			t.Fatal(err)
@@ -91,7 +68,7 @@ func TestSystemdExecsSvscan(t *testing.T) {
 		"svscan": `echo "pid=$$ args=$* notify=$NOTIFY_SOCKET inv=$INVOCATION_ID" > ` + out + "\necho to-stderr >&2\n",
 	})
 	cmd := exec.Command(filepath.Join(d, "svscanboot"), "/srv/x")
-	cmd.Env = []string{"SVSCANBOOT_TEST_MAIN=1", "PATH=/usr/bin:/bin", "NOTIFY_SOCKET=/run/n", "INVOCATION_ID=42"}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "NOTIFY_SOCKET=/run/n", "INVOCATION_ID=42"}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -111,30 +88,16 @@ func TestSystemdExecsSvscan(t *testing.T) {
 // (svc -dx, here on a service run by daemontools' C supervise), then runs
 // svscan DIR 2>&1 | readproctitle service errors: ... with only PATH set.
 func TestSysVPipeline(t *testing.T) {
-	testkit.NeedDaemontools(t, "supervise")
 	tmp := t.TempDir()
 	sdir := filepath.Join(tmp, "service")
 	a := filepath.Join(sdir, "a")
 	os.MkdirAll(a, 0755)
 	os.WriteFile(filepath.Join(a, "run"), []byte("#!/bin/sh\nexec sleep 100000\n"), 0755)
-	sup := exec.Command("/usr/bin/supervise", a)
-	sup.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := sup.Start(); err != nil {
-		t.Fatal(err)
-	}
-	supDone := make(chan error, 1)
-	go func() { supDone <- sup.Wait() }()
-	t.Cleanup(func() { syscall.Kill(-sup.Process.Pid, syscall.SIGKILL) })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(filepath.Join(a, "supervise", "status")); err == nil && len(b) == 18 && b[12]|b[13]|b[14]|b[15] != 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("C supervise did not start the service")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	sup := testkit.DaemontoolsSupervise(t, a)
+	testkit.WaitFor(t, 10*time.Second, "C supervise to start the service", func() bool {
+		b, err := os.ReadFile(filepath.Join(a, "supervise", "status"))
+		return err == nil && len(b) == 18 && b[12]|b[13]|b[14]|b[15] != 0
+	})
 	envOut := filepath.Join(tmp, "env")
 	rptOut := filepath.Join(tmp, "rpt")
 	d := bootDir(t, map[string]string{
@@ -142,11 +105,11 @@ func TestSysVPipeline(t *testing.T) {
 		"readproctitle": `echo "$#:$1:$2:$3" > ` + rptOut + ".args\ncat > " + rptOut + "\n",
 	})
 	cmd := exec.Command(filepath.Join(d, "svscanboot"), sdir)
-	cmd.Env = []string{"SVSCANBOOT_TEST_MAIN=1", "PATH=/usr/bin:/bin", "HOME=/root"}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/root"}
 	if out, err := cmd.CombinedOutput(); err != nil || len(out) != 0 {
 		t.Fatalf("svscanboot: %v, output %q (want none: it goes to /dev/null)", err, out)
 	}
-	testkit.Receive(t, supDone, 10*time.Second, "svscanboot did not svc -dx the running service")
+	testkit.Exited(t, sup, 10*time.Second, "svscanboot did not svc -dx the running service")
 	env, _ := os.ReadFile(envOut)
 	for _, l := range strings.Split(strings.TrimSpace(string(env)), "\n") {
 		if l != "PATH="+ClassicPATH && !strings.HasPrefix(l, "PWD=") && !strings.HasPrefix(l, "SHLVL=") && l != "_="+"/usr/bin/env" {
