@@ -30,11 +30,7 @@ func moduleRoot(t *testing.T) string {
 // group of daemontools programs (and update-service).
 func programs(t *testing.T) []string {
 	t.Helper()
-	bin, cleanup, err := testbin.Build([]string{"./cmd/svbridge"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	bin := testbin.BuildFor(t, []string{"./cmd/svbridge"})
 	out, err := exec.Command(bin+"/svbridge", "--help").Output()
 	if err != nil {
 		t.Fatalf("svbridge --help: %v", err)

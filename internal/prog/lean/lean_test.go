@@ -14,11 +14,7 @@ import (
 // TestForwardWithoutSvbridge: the lean binary under svscan's name, with no
 // svbridge beside it, says so in daemontools' words and exits 111.
 func TestForwardWithoutSvbridge(t *testing.T) {
-	dir, cleanup, err := testbin.Build([]string{"./cmd/supervise"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
+	dir := testbin.BuildFor(t, []string{"./cmd/supervise"})
 	svscan := filepath.Join(dir, "svscan")
 	if err := os.Symlink("supervise", svscan); err != nil {
 		t.Fatal(err)
@@ -26,7 +22,7 @@ func TestForwardWithoutSvbridge(t *testing.T) {
 	cmd := exec.Command(svscan, t.TempDir())
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	want := "svscan: fatal: unable to run " + filepath.Join(dir, lean.Multicall) + ": file does not exist\n"
 	if code := cmd.ProcessState.ExitCode(); code != 111 || stderr.String() != want {
 		t.Errorf("exit %d (%v), stderr %q; want 111, %q", code, err, stderr.String(), want)
