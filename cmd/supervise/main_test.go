@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svbridge/svbridge/internal/prog/lean"
 	"github.com/svbridge/svbridge/internal/testbin"
 	"github.com/svbridge/svbridge/internal/testkit"
 )
@@ -76,4 +77,21 @@ func TestArgv0PicksTheProgram(t *testing.T) {
 		t.Fatalf("svc -dx: %d %q", code, out)
 	}
 	exited <- testkit.Receive(t, exited, 10*time.Second, "supervise did not exit after svc -dx")
+}
+
+// TestForwardWithoutSvbridge: the lean binary under svscan's name, with no
+// svbridge beside it, says so in daemontools' words and exits 111.
+func TestForwardWithoutSvbridge(t *testing.T) {
+	bin := testbin.BuildFor(t, []string{"./cmd/supervise"})
+	if err := os.Symlink("supervise", filepath.Join(bin, "svscan")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(bin, "svscan"), t.TempDir())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	want := "svscan: fatal: unable to run " + filepath.Join(bin, lean.Multicall) + ": file does not exist\n"
+	if code := cmd.ProcessState.ExitCode(); code != 111 || stderr.String() != want {
+		t.Errorf("exit %d (%v), stderr %q; want 111, %q", code, err, stderr.String(), want)
+	}
 }
