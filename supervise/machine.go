@@ -180,11 +180,7 @@ type Machine struct {
 // NewMachine returns the machine of a service that is normally up (no
 // ./down file) or not, as daemontools starts: wanting it up unless down.
 func NewMachine(normallyUp bool, now time.Time) *Machine {
-	m := &Machine{NormallyUp: normallyUp, want: state.WantDown, since: now}
-	if normallyUp {
-		m.want = state.WantUp
-	}
-	return m
+	return &Machine{NormallyUp: normallyUp, want: state.Normally(normallyUp), since: now}
 }
 
 // running tells whether ./run runs.

@@ -54,6 +54,13 @@ const (
 	ServiceForgottenMessageID = "35f107fc51224606b87b9362fc7cad54"
 )
 
+// Kinds (SVC_EVENT) of svscan's own entries, beside supervise's
+// EventSuperviseLost.
+const (
+	EventServiceAdded     supervise.EventKind = "service-added"
+	EventServiceForgotten supervise.EventKind = "service-forgotten"
+)
+
 // ServiceAddedFields is svscan's entry for a service found in scanDir
 // (dir is where it really is).
 func ServiceAddedFields(service, dir, scanDir string) []journal.Field {
@@ -61,14 +68,14 @@ func ServiceAddedFields(service, dir, scanDir string) []journal.Field {
 	if dir != filepath.Join(scanDir, service) {
 		msg += " (" + dir + ")"
 	}
-	return svscanFields(msg, ServiceAddedMessageID, "service-added", journal.PriInfo, service, dir, scanDir)
+	return svscanFields(msg, ServiceAddedMessageID, EventServiceAdded, journal.PriInfo, service, dir, scanDir)
 }
 
 // ServiceForgottenFields is svscan's entry for a service it forgot: its
 // directory left scanDir and its supervise processes have exited.
 func ServiceForgottenFields(service, dir, scanDir string) []journal.Field {
 	msg := "svscan: forgot " + service + ": gone from " + scanDir + ", its supervise has exited"
-	return svscanFields(msg, ServiceForgottenMessageID, "service-forgotten", journal.PriNotice, service, dir, scanDir)
+	return svscanFields(msg, ServiceForgottenMessageID, EventServiceForgotten, journal.PriNotice, service, dir, scanDir)
 }
 
 // SuperviseLostFields is svscan's entry for a supervise of service (dir
@@ -76,13 +83,13 @@ func ServiceForgottenFields(service, dir, scanDir string) []journal.Field {
 func SuperviseLostFields(service, dir, scanDir string) []journal.Field {
 	ev := supervise.Event{Kind: supervise.EventSuperviseLost, Service: service}
 	msg := "svscan: the supervise of " + service + " ended; the next scan starts another, which adopts a service still running"
-	return svscanFields(msg, MessageIDs[ev.Kind], string(ev.Kind), Priority(ev), service, dir, scanDir)
+	return svscanFields(msg, MessageIDs[ev.Kind], ev.Kind, Priority(ev), service, dir, scanDir)
 }
 
-func svscanFields(msg, id, event string, pri int, service, dir, scanDir string) []journal.Field {
+func svscanFields(msg, id string, event supervise.EventKind, pri int, service, dir, scanDir string) []journal.Field {
 	return []journal.Field{{Name: "MESSAGE", Value: msg}, {Name: "MESSAGE_ID", Value: id}, {Name: "PRIORITY", Value: strconv.Itoa(pri)},
 		{Name: "SYSLOG_IDENTIFIER", Value: "svscan"}, {Name: "SVC_NAME", Value: service}, {Name: "SVC_DIR", Value: dir},
-		{Name: "SVC_EVENT", Value: event}, {Name: "SVSCAN_DIR", Value: scanDir}}
+		{Name: "SVC_EVENT", Value: string(event)}, {Name: "SVSCAN_DIR", Value: scanDir}}
 }
 
 // backlogMax is how many entries are kept while journald is unreachable;
@@ -195,30 +202,31 @@ func (o *Observer) say(s string) {
 	}
 }
 
-// State returns the SVC_STATE of the service after ev.
-func State(ev supervise.Event) string {
+// State returns the SVC_STATE of the service after ev, in the status
+// model's words: the state an event of its kind leaves the service in.
+func State(ev supervise.Event) state.State {
 	switch ev.Kind {
 	case supervise.EventStarted, supervise.EventUp, supervise.EventStatus, supervise.EventAdopted:
-		return "up"
+		return state.Up
 	case supervise.EventReady:
-		return "ready"
+		return state.Ready
 	case supervise.EventStopping:
-		return "stopping"
+		return state.Stopping
 	case supervise.EventExited, supervise.EventDown:
-		return "down"
+		return state.Down
 	case supervise.EventRestarting:
-		return "restarting"
+		return state.Restarting
 	case supervise.EventFlapping:
-		return "flapping"
+		return state.Flapping
 	case supervise.EventWantedDown:
 		if ev.Pid != 0 {
-			return "stopping"
+			return state.Stopping
 		}
-		return "down"
+		return state.Down
 	case supervise.EventSuperviseLost:
-		return "unsupervised"
+		return state.Unsupervised
 	}
-	return "unknown"
+	return state.Unknown
 }
 
 // Priority returns the PRIORITY of the entry for ev.
@@ -253,7 +261,7 @@ func Fields(ev supervise.Event, ident string) []journal.Field {
 	add("SVC_NAME", ev.Service)
 	add("SVC_DIR", ev.Dir)
 	add("SVC_EVENT", string(ev.Kind))
-	add("SVC_STATE", State(ev))
+	add("SVC_STATE", State(ev).String())
 	if ev.Pid != 0 {
 		add("SVC_PID", strconv.Itoa(ev.Pid))
 	}
@@ -270,7 +278,7 @@ func Fields(ev supervise.Event, ident string) []journal.Field {
 	}
 	add("SVC_RESTARTS", strconv.Itoa(ev.Restarts))
 	add("SVC_WANT", ev.Want.JournalName())
-	add("SVC_NORMALLY", map[bool]string{true: "up", false: "down"}[ev.NormallyUp])
+	add("SVC_NORMALLY", state.Normally(ev.NormallyUp).JournalName())
 	if ev.Kind == supervise.EventStatus && ev.Text != "" {
 		add("SVC_STATUS_TEXT", ev.Text)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/supervise"
+	"github.com/svbridge/svbridge/supervise/state"
 )
 
 // SummaryEvery is how often, at most, a flapping service gets an entry.
@@ -139,7 +140,7 @@ func (st *serviceLog) summary(ev supervise.Event, ident string) []journal.Field 
 	f := []journal.Field{{Name: "MESSAGE", Value: msg}, {Name: "MESSAGE_ID", Value: MessageIDs[EventRestarts]},
 		{Name: "PRIORITY", Value: strconv.Itoa(journal.PriErr)}, {Name: "SYSLOG_IDENTIFIER", Value: ident},
 		{Name: "SVC_NAME", Value: ev.Service}, {Name: "SVC_DIR", Value: ev.Dir}, {Name: "SVC_EVENT", Value: string(EventRestarts)},
-		{Name: "SVC_STATE", Value: "flapping"},
+		{Name: "SVC_STATE", Value: state.Flapping.String()},
 		{Name: "SVC_RESTARTS_COUNTED", Value: strconv.Itoa(st.counted)},
 		{Name: "SVC_PERIOD", Value: Duration(window)}, {Name: "SVC_PERIOD_USEC", Value: strconv.FormatInt(window.Microseconds(), 10)},
 		{Name: "SVC_ENDED", Value: exitPhrase(last, true)},
