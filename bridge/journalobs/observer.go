@@ -233,8 +233,8 @@ func State(ev supervise.Event) state.State {
 func Priority(ev supervise.Event) int {
 	switch ev.Kind {
 	case supervise.EventExited:
-		if ev.Signal != 0 || ev.ExitCode != 0 {
-			if ev.Want == state.WantDown {
+		if ev.Exit.Signal != 0 || ev.Exit.Code != 0 {
+			if ev.Status.Want == state.WantDown {
 				return journal.PriNotice // it was asked to stop
 			}
 			return journal.PriWarning
@@ -248,7 +248,9 @@ func Priority(ev supervise.Event) int {
 	return journal.PriInfo
 }
 
-// Fields returns the fields of the entry for ev (see README, "systemd bridge").
+// Fields returns the fields of the entry for ev (see README, "systemd
+// bridge"): what happened from ev, the rest from ev.Status in the status
+// model's words.
 func Fields(ev supervise.Event, ident string) []journal.Field {
 	f := make([]journal.Field, 0, 20)
 	add := func(n, v string) { f = append(f, journal.Field{Name: n, Value: v}) }
@@ -276,11 +278,11 @@ func Fields(ev supervise.Event, ident string) []journal.Field {
 	if ev.Uptime > 0 {
 		add("SVC_UPTIME_USEC", strconv.FormatInt(ev.Uptime.Microseconds(), 10))
 	}
-	add("SVC_RESTARTS", strconv.Itoa(ev.Restarts))
-	add("SVC_WANT", ev.Want.JournalName())
-	add("SVC_NORMALLY", state.Normally(ev.NormallyUp).JournalName())
-	if ev.Kind == supervise.EventStatus && ev.Text != "" {
-		add("SVC_STATUS_TEXT", ev.Text)
+	add("SVC_RESTARTS", strconv.Itoa(ev.Status.Restarts))
+	add("SVC_WANT", ev.Status.Want.JournalName())
+	add("SVC_NORMALLY", state.Normally(ev.Status.NormallyUp).JournalName())
+	if ev.Kind == supervise.EventStatus && ev.Status.StatusText != "" {
+		add("SVC_STATUS_TEXT", ev.Status.StatusText)
 	}
 	if !ev.Time.IsZero() {
 		add("SVC_EVENT_USEC", strconv.FormatInt(ev.Time.UnixMicro(), 10))
@@ -305,19 +307,19 @@ func Message(ev supervise.Event) string {
 		return s + "ready" + pid
 	case supervise.EventExited:
 		var how string
-		if ev.Unknown {
+		if ev.Exit.Unknown {
 			how = "exited, code unknown"
-		} else if ev.Signal != 0 {
-			how = "killed by signal " + SignalName(ev.Signal)
+		} else if ev.Exit.Signal != 0 {
+			how = "killed by signal " + SignalName(ev.Exit.Signal)
 		} else {
-			how = "exited with code " + strconv.Itoa(ev.ExitCode)
+			how = "exited with code " + strconv.Itoa(ev.Exit.Code)
 		}
 		if ev.Uptime > 0 {
 			how += " after " + Duration(ev.Uptime)
 		}
 		return s + how + pid
 	case supervise.EventRestarting:
-		return s + "restarting (restart " + strconv.Itoa(ev.Restarts) + ")"
+		return s + "restarting (restart " + strconv.Itoa(ev.Status.Restarts) + ")"
 	case supervise.EventFlapping:
 		return s + "flapping: exits within a second of starting, again and again"
 	case supervise.EventWantedDown:
@@ -325,16 +327,13 @@ func Message(ev supervise.Event) string {
 	case supervise.EventDown:
 		return s + "down"
 	case supervise.EventStatus:
-		return s + "status: " + ev.Text
+		return s + "status: " + ev.Status.StatusText
 	case supervise.EventStopping:
 		return s + "stopping" + pid
 	case supervise.EventSuperviseLost:
 		return s + "supervise process lost" + pid
 	case supervise.EventAdopted:
 		return s + "adopted" + pid
-	}
-	if ev.Text != "" {
-		return s + string(ev.Kind) + ": " + ev.Text
 	}
 	return s + string(ev.Kind)
 }
@@ -346,16 +345,16 @@ func Message(ev supervise.Event) string {
 // start /etc/service/web/run (counted as exit code 111)."
 func howEnded(ev supervise.Event) string {
 	if ev.Pid == 0 {
-		return "supervise could not start " + ev.Dir + "/run (counted as exit code " + strconv.Itoa(ev.ExitCode) + ")."
+		return "supervise could not start " + ev.Dir + "/run (counted as exit code " + strconv.Itoa(ev.Exit.Code) + ")."
 	}
 	return "The process of the service " + ev.Service + " (" + ev.Dir + "/run) " + exitPhrase(ev, true) +
 		" after running for " + Duration(ev.Uptime) + "."
 }
 
-// next says what supervise does after the exit of ev, as the want byte
+// next says what supervise does after the exit of ev, as the want
 // says: a sentence for the catalog.
 func next(ev supervise.Event) string {
-	switch ev.Want {
+	switch ev.Status.Want {
 	case state.WantUp:
 		return "It is wanted up, so supervise starts it again, a second after its last start at the earliest."
 	case state.WantDown:
