@@ -20,7 +20,7 @@ const (
 	EventStarted       EventKind = "started"        // ./run was spawned (pid known)
 	EventUp            EventKind = "up"             // ./run has been running for 1 s
 	EventReady         EventKind = "ready"          // the daemon said READY=1 or wrote to its notification-fd
-	EventExited        EventKind = "exited"         // ./run exited (ExitCode or Signal set)
+	EventExited        EventKind = "exited"         // ./run exited (Exit says how)
 	EventRestarting    EventKind = "restarting"     // will be started again after the pause
 	EventFlapping      EventKind = "flapping"       // exited within 1 s several times in a row
 	EventWantedDown    EventKind = "wanted-down"    // svc -d / -o asked for it to stay down
@@ -31,21 +31,20 @@ const (
 	EventAdopted       EventKind = "adopted"        // a new supervisor took over a ./run still running
 )
 
-// Event is one transition, as delivered to an Observer.
+// Event is one transition, as delivered to an Observer: what happened
+// (Kind, Time, the service, the pid it is about, how a run ended) and
+// Status, the service's status right after it, from which an observer
+// reads the want, normally up, restarts, the STATUS= text and the rest:
+// the same model supervise/status.json is written from.
 type Event struct {
-	Kind       EventKind
-	Time       time.Time
-	Service    string        // the service's name (base name of Dir; "NAME/log" for a logger)
-	Dir        string        // absolute service directory
-	Pid        int           // the pid the event is about (0 if none)
-	ExitCode   int           // for EventExited: the exit code, or -1 when killed by a signal or unknown
-	Unknown    bool          // for EventExited: an adopted process ended, its exit code cannot be read
-	Signal     int           // for EventExited: the signal number when killed by one
-	Uptime     time.Duration // for EventExited/EventDown: how long the run lasted
-	Want       state.Want    // the want after the event
-	NormallyUp bool          // no ./down file
-	Restarts   int           // how many times ./run was restarted since supervise started
-	Text       string        // for EventStatus: the STATUS= text; otherwise free text
+	Kind    EventKind
+	Time    time.Time
+	Service string        // the service's name (base name of Dir; "NAME/log" for a logger)
+	Dir     string        // absolute service directory
+	Pid     int           // the pid the event is about (0 if none); for EventExited and EventFlapping, the run that ended
+	Exit    state.Exit    // for EventExited: how the run ended (Code -1 when killed by a signal or Unknown)
+	Uptime  time.Duration // for EventExited and EventFlapping: how long the run lasted
+	Status  state.Status  // the status after the event (without what only the driver knows: supervisor pid, start times)
 }
 
 // Observer receives every Event of a supervisor, synchronously, in order.

@@ -87,8 +87,8 @@ type Action struct {
 	Sig   syscall.Signal
 	Timer TimerKind
 	After time.Duration
-	Code  int // ActSpawnFinish
-	Event Event
+	Code  int    // ActSpawnFinish
+	Event *Event // ActEmit (a pointer: the machine keeps its slice of Actions, which stays small)
 }
 
 // Pause is the minimum time between two starts of ./run, as daemontools'
@@ -180,11 +180,7 @@ type Machine struct {
 // NewMachine returns the machine of a service that is normally up (no
 // ./down file) or not, as daemontools starts: wanting it up unless down.
 func NewMachine(normallyUp bool, now time.Time) *Machine {
-	m := &Machine{NormallyUp: normallyUp, want: state.WantDown, since: now}
-	if normallyUp {
-		m.want = state.WantUp
-	}
-	return m
+	return &Machine{NormallyUp: normallyUp, want: state.Normally(normallyUp), since: now}
 }
 
 // running tells whether ./run runs.
@@ -265,11 +261,12 @@ func (m *Machine) restarts() int {
 
 func (m *Machine) do(a Action) { m.acts = append(m.acts, a) }
 
+// emit gives the driver an Event of kind about pid, with the status as it
+// is now, after the transition.
 func (m *Machine) emit(kind EventKind, now time.Time, pid int) *Event {
-	m.acts = append(m.acts, Action{Kind: ActEmit, Event: Event{
-		Kind: kind, Time: now, Pid: pid, Want: m.want, NormallyUp: m.NormallyUp, Restarts: m.restarts(),
-	}})
-	return &m.acts[len(m.acts)-1].Event
+	ev := &Event{Kind: kind, Time: now, Pid: pid, Status: m.Snapshot()}
+	m.acts = append(m.acts, Action{Kind: ActEmit, Event: ev})
+	return ev
 }
 
 func (m *Machine) announce() { m.do(Action{Kind: ActAnnounce}) }
@@ -364,7 +361,7 @@ func (m *Machine) Step(in Input) []Action {
 		if m.running() && m.statusText != in.Text {
 			m.statusText = in.Text
 			m.announce()
-			m.emit(EventStatus, now, m.pid).Text = in.Text
+			m.emit(EventStatus, now, m.pid)
 		}
 	case InStopping:
 		if m.running() && !m.stopping {
@@ -407,7 +404,7 @@ func (m *Machine) adopt(in Input, now time.Time) {
 func (m *Machine) exited(now time.Time, pid, code, sig int, unknown bool, uptime time.Duration, spawned bool) {
 	m.lastExit = &state.Exit{Code: code, Signal: sig, Time: now, Unknown: unknown}
 	ev := m.emit(EventExited, now, pid)
-	ev.ExitCode, ev.Signal, ev.Uptime, ev.Unknown = code, sig, uptime, unknown
+	ev.Exit, ev.Uptime = *m.lastExit, uptime
 	if uptime < UpAfter {
 		m.quick++
 		if m.quick >= FlapRuns && !m.flapping {

@@ -392,3 +392,40 @@ func TestMachineAdoptWantedDown(t *testing.T) {
 		{ctl('u'), 3 * time.Second, "announce spawn"},
 	})
 }
+
+// An Event says what happened and carries the status right after it: the
+// want, normally up, restarts and STATUS= text are read from there.
+func TestMachineEventCarriesStatus(t *testing.T) {
+	m := NewMachine(false, t0)
+	m.Step(Input{Kind: InBoot, Now: t0})
+	event := func(acts []Action, kind EventKind) Event {
+		t.Helper()
+		for _, a := range acts {
+			if a.Kind == ActEmit && a.Event.Kind == kind {
+				return *a.Event
+			}
+		}
+		t.Fatalf("no %s in %s", kind, render(acts))
+		return Event{}
+	}
+	m.Step(Input{Kind: InControl, Byte: 'o', Now: t0})
+	ev := event(m.Step(Input{Kind: InRunStarted, Pid: 7, Now: t0}), EventStarted)
+	if ev.Pid != 7 || ev.Status.Pid != 7 || ev.Status.Want != state.WantOnce || ev.Status.NormallyUp || ev.Status.State != state.Starting {
+		t.Fatalf("started %+v", ev)
+	}
+	ev = event(m.Step(Input{Kind: InStatusText, Text: "warming", Now: t0.Add(time.Second / 2)}), EventStatus)
+	if ev.Status.StatusText != "warming" || ev.Status != m.Snapshot() {
+		t.Fatalf("status %+v", ev)
+	}
+	ev = event(m.Step(Input{Kind: InRunExited, Pid: 7, Code: 3, Now: t0.Add(2 * time.Second)}), EventExited)
+	if ev.Pid != 7 || ev.Status.Pid != 0 || ev.Exit != (state.Exit{Code: 3, Time: t0.Add(2 * time.Second)}) ||
+		ev.Status.LastExit == nil || *ev.Status.LastExit != ev.Exit || ev.Uptime != 2*time.Second || ev.Status.Restarts != 0 {
+		t.Fatalf("exited %+v", ev)
+	}
+	m.Step(Input{Kind: InFinishNone, Now: t0.Add(2 * time.Second)})
+	m.Step(Input{Kind: InControl, Byte: 'u', Now: t0.Add(3 * time.Second)})
+	ev = event(m.Step(Input{Kind: InRunStarted, Pid: 8, Now: t0.Add(3 * time.Second)}), EventStarted)
+	if ev.Status.Restarts != 1 || ev.Status.Want != state.WantUp {
+		t.Fatalf("second start %+v", ev)
+	}
+}

@@ -486,7 +486,7 @@ func (s *Supervisor) apply(acts []Action) {
 				s.readyPipe = nil
 			}
 			if s.cfg.Observer != nil {
-				ev := a.Event
+				ev := *a.Event
 				ev.Service, ev.Dir = s.service, s.absDir
 				s.cfg.Observer.Observe(ev)
 			}

@@ -439,7 +439,7 @@ func TestEvents(t *testing.T) {
 	s.obs.mu.Lock()
 	ev := s.obs.evs[2]
 	s.obs.mu.Unlock()
-	if ev.Signal != int(syscall.SIGKILL) || ev.ExitCode != -1 || ev.Service != "svc" || ev.Dir != dir || ev.Uptime < time.Second {
+	if ev.Exit.Signal != int(syscall.SIGKILL) || ev.Exit.Code != -1 || ev.Service != "svc" || ev.Dir != dir || ev.Uptime < time.Second {
 		t.Fatalf("exited event %+v", ev)
 	}
 }

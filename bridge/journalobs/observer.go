@@ -54,6 +54,13 @@ const (
 	ServiceForgottenMessageID = "35f107fc51224606b87b9362fc7cad54"
 )
 
+// Kinds (SVC_EVENT) of svscan's own entries, beside supervise's
+// EventSuperviseLost.
+const (
+	EventServiceAdded     supervise.EventKind = "service-added"
+	EventServiceForgotten supervise.EventKind = "service-forgotten"
+)
+
 // ServiceAddedFields is svscan's entry for a service found in scanDir
 // (dir is where it really is).
 func ServiceAddedFields(service, dir, scanDir string) []journal.Field {
@@ -61,14 +68,14 @@ func ServiceAddedFields(service, dir, scanDir string) []journal.Field {
 	if dir != filepath.Join(scanDir, service) {
 		msg += " (" + dir + ")"
 	}
-	return svscanFields(msg, ServiceAddedMessageID, "service-added", journal.PriInfo, service, dir, scanDir)
+	return svscanFields(msg, ServiceAddedMessageID, EventServiceAdded, journal.PriInfo, service, dir, scanDir)
 }
 
 // ServiceForgottenFields is svscan's entry for a service it forgot: its
 // directory left scanDir and its supervise processes have exited.
 func ServiceForgottenFields(service, dir, scanDir string) []journal.Field {
 	msg := "svscan: forgot " + service + ": gone from " + scanDir + ", its supervise has exited"
-	return svscanFields(msg, ServiceForgottenMessageID, "service-forgotten", journal.PriNotice, service, dir, scanDir)
+	return svscanFields(msg, ServiceForgottenMessageID, EventServiceForgotten, journal.PriNotice, service, dir, scanDir)
 }
 
 // SuperviseLostFields is svscan's entry for a supervise of service (dir
@@ -76,13 +83,13 @@ func ServiceForgottenFields(service, dir, scanDir string) []journal.Field {
 func SuperviseLostFields(service, dir, scanDir string) []journal.Field {
 	ev := supervise.Event{Kind: supervise.EventSuperviseLost, Service: service}
 	msg := "svscan: the supervise of " + service + " ended; the next scan starts another, which adopts a service still running"
-	return svscanFields(msg, MessageIDs[ev.Kind], string(ev.Kind), Priority(ev), service, dir, scanDir)
+	return svscanFields(msg, MessageIDs[ev.Kind], ev.Kind, Priority(ev), service, dir, scanDir)
 }
 
-func svscanFields(msg, id, event string, pri int, service, dir, scanDir string) []journal.Field {
+func svscanFields(msg, id string, event supervise.EventKind, pri int, service, dir, scanDir string) []journal.Field {
 	return []journal.Field{{Name: "MESSAGE", Value: msg}, {Name: "MESSAGE_ID", Value: id}, {Name: "PRIORITY", Value: strconv.Itoa(pri)},
 		{Name: "SYSLOG_IDENTIFIER", Value: "svscan"}, {Name: "SVC_NAME", Value: service}, {Name: "SVC_DIR", Value: dir},
-		{Name: "SVC_EVENT", Value: event}, {Name: "SVSCAN_DIR", Value: scanDir}}
+		{Name: "SVC_EVENT", Value: string(event)}, {Name: "SVSCAN_DIR", Value: scanDir}}
 }
 
 // backlogMax is how many entries are kept while journald is unreachable;
@@ -195,38 +202,39 @@ func (o *Observer) say(s string) {
 	}
 }
 
-// State returns the SVC_STATE of the service after ev.
-func State(ev supervise.Event) string {
+// State returns the SVC_STATE of the service after ev, in the status
+// model's words: the state an event of its kind leaves the service in.
+func State(ev supervise.Event) state.State {
 	switch ev.Kind {
 	case supervise.EventStarted, supervise.EventUp, supervise.EventStatus, supervise.EventAdopted:
-		return "up"
+		return state.Up
 	case supervise.EventReady:
-		return "ready"
+		return state.Ready
 	case supervise.EventStopping:
-		return "stopping"
+		return state.Stopping
 	case supervise.EventExited, supervise.EventDown:
-		return "down"
+		return state.Down
 	case supervise.EventRestarting:
-		return "restarting"
+		return state.Restarting
 	case supervise.EventFlapping:
-		return "flapping"
+		return state.Flapping
 	case supervise.EventWantedDown:
 		if ev.Pid != 0 {
-			return "stopping"
+			return state.Stopping
 		}
-		return "down"
+		return state.Down
 	case supervise.EventSuperviseLost:
-		return "unsupervised"
+		return state.Unsupervised
 	}
-	return "unknown"
+	return state.Unknown
 }
 
 // Priority returns the PRIORITY of the entry for ev.
 func Priority(ev supervise.Event) int {
 	switch ev.Kind {
 	case supervise.EventExited:
-		if ev.Signal != 0 || ev.ExitCode != 0 {
-			if ev.Want == state.WantDown {
+		if ev.Exit.Signal != 0 || ev.Exit.Code != 0 {
+			if ev.Status.Want == state.WantDown {
 				return journal.PriNotice // it was asked to stop
 			}
 			return journal.PriWarning
@@ -240,7 +248,9 @@ func Priority(ev supervise.Event) int {
 	return journal.PriInfo
 }
 
-// Fields returns the fields of the entry for ev (see README, "systemd bridge").
+// Fields returns the fields of the entry for ev (see README, "systemd
+// bridge"): what happened from ev, the rest from ev.Status in the status
+// model's words.
 func Fields(ev supervise.Event, ident string) []journal.Field {
 	f := make([]journal.Field, 0, 20)
 	add := func(n, v string) { f = append(f, journal.Field{Name: n, Value: v}) }
@@ -253,7 +263,7 @@ func Fields(ev supervise.Event, ident string) []journal.Field {
 	add("SVC_NAME", ev.Service)
 	add("SVC_DIR", ev.Dir)
 	add("SVC_EVENT", string(ev.Kind))
-	add("SVC_STATE", State(ev))
+	add("SVC_STATE", State(ev).String())
 	if ev.Pid != 0 {
 		add("SVC_PID", strconv.Itoa(ev.Pid))
 	}
@@ -268,11 +278,11 @@ func Fields(ev supervise.Event, ident string) []journal.Field {
 	if ev.Uptime > 0 {
 		add("SVC_UPTIME_USEC", strconv.FormatInt(ev.Uptime.Microseconds(), 10))
 	}
-	add("SVC_RESTARTS", strconv.Itoa(ev.Restarts))
-	add("SVC_WANT", ev.Want.JournalName())
-	add("SVC_NORMALLY", map[bool]string{true: "up", false: "down"}[ev.NormallyUp])
-	if ev.Kind == supervise.EventStatus && ev.Text != "" {
-		add("SVC_STATUS_TEXT", ev.Text)
+	add("SVC_RESTARTS", strconv.Itoa(ev.Status.Restarts))
+	add("SVC_WANT", ev.Status.Want.JournalName())
+	add("SVC_NORMALLY", state.Normally(ev.Status.NormallyUp).JournalName())
+	if ev.Kind == supervise.EventStatus && ev.Status.StatusText != "" {
+		add("SVC_STATUS_TEXT", ev.Status.StatusText)
 	}
 	if !ev.Time.IsZero() {
 		add("SVC_EVENT_USEC", strconv.FormatInt(ev.Time.UnixMicro(), 10))
@@ -297,19 +307,19 @@ func Message(ev supervise.Event) string {
 		return s + "ready" + pid
 	case supervise.EventExited:
 		var how string
-		if ev.Unknown {
+		if ev.Exit.Unknown {
 			how = "exited, code unknown"
-		} else if ev.Signal != 0 {
-			how = "killed by signal " + SignalName(ev.Signal)
+		} else if ev.Exit.Signal != 0 {
+			how = "killed by signal " + SignalName(ev.Exit.Signal)
 		} else {
-			how = "exited with code " + strconv.Itoa(ev.ExitCode)
+			how = "exited with code " + strconv.Itoa(ev.Exit.Code)
 		}
 		if ev.Uptime > 0 {
 			how += " after " + Duration(ev.Uptime)
 		}
 		return s + how + pid
 	case supervise.EventRestarting:
-		return s + "restarting (restart " + strconv.Itoa(ev.Restarts) + ")"
+		return s + "restarting (restart " + strconv.Itoa(ev.Status.Restarts) + ")"
 	case supervise.EventFlapping:
 		return s + "flapping: exits within a second of starting, again and again"
 	case supervise.EventWantedDown:
@@ -317,16 +327,13 @@ func Message(ev supervise.Event) string {
 	case supervise.EventDown:
 		return s + "down"
 	case supervise.EventStatus:
-		return s + "status: " + ev.Text
+		return s + "status: " + ev.Status.StatusText
 	case supervise.EventStopping:
 		return s + "stopping" + pid
 	case supervise.EventSuperviseLost:
 		return s + "supervise process lost" + pid
 	case supervise.EventAdopted:
 		return s + "adopted" + pid
-	}
-	if ev.Text != "" {
-		return s + string(ev.Kind) + ": " + ev.Text
 	}
 	return s + string(ev.Kind)
 }
@@ -338,16 +345,16 @@ func Message(ev supervise.Event) string {
 // start /etc/service/web/run (counted as exit code 111)."
 func howEnded(ev supervise.Event) string {
 	if ev.Pid == 0 {
-		return "supervise could not start " + ev.Dir + "/run (counted as exit code " + strconv.Itoa(ev.ExitCode) + ")."
+		return "supervise could not start " + ev.Dir + "/run (counted as exit code " + strconv.Itoa(ev.Exit.Code) + ")."
 	}
 	return "The process of the service " + ev.Service + " (" + ev.Dir + "/run) " + exitPhrase(ev, true) +
 		" after running for " + Duration(ev.Uptime) + "."
 }
 
-// next says what supervise does after the exit of ev, as the want byte
+// next says what supervise does after the exit of ev, as the want
 // says: a sentence for the catalog.
 func next(ev supervise.Event) string {
-	switch ev.Want {
+	switch ev.Status.Want {
 	case state.WantUp:
 		return "It is wanted up, so supervise starts it again, a second after its last start at the earliest."
 	case state.WantDown:

@@ -13,6 +13,7 @@ import (
 	"github.com/svbridge/svbridge/bridge/journal/journaltest"
 	"github.com/svbridge/svbridge/internal/testkit"
 	"github.com/svbridge/svbridge/supervise"
+	"github.com/svbridge/svbridge/supervise/state"
 )
 
 func TestObserverFields(t *testing.T) {
@@ -24,7 +25,7 @@ func TestObserverFields(t *testing.T) {
 	}
 	now := time.Unix(1700000000, 0)
 	o.Observe(supervise.Event{Kind: supervise.EventExited, Time: now, Service: "web", Dir: "/srv/web",
-		Pid: 42, ExitCode: 3, Uptime: 2500 * time.Millisecond, Want: 'u', NormallyUp: true, Restarts: 7})
+		Pid: 42, Exit: state.Exit{Code: 3}, Uptime: 2500 * time.Millisecond, Status: state.Status{Want: 'u', NormallyUp: true, Restarts: 7}})
 	m := j.Recv(t)
 	want := map[string]string{
 		"MESSAGE": "web: exited with code 3 after 2.5 s (pid 42)", "MESSAGE_ID": MessageIDs[supervise.EventExited],
@@ -43,30 +44,49 @@ func TestObserverFields(t *testing.T) {
 	if _, ok := m["SVC_SIGNAL"]; ok {
 		t.Error("SVC_SIGNAL set for a plain exit")
 	}
-	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Pid: 43, ExitCode: -1, Signal: 9, Want: 'u'})
+	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Pid: 43, Exit: state.Exit{Code: -1, Signal: 9}, Status: state.Status{Want: 'u'}})
 	m = j.Recv(t)
 	if m["SVC_SIGNAL"] != "9" || m["SVC_SIGNAL_NAME"] != "SIGKILL" || m["SVC_EXIT_CODE"] != "" || !strings.Contains(m["MESSAGE"], "signal SIGKILL") {
 		t.Errorf("signal entry: %q", m)
 	}
 	// ./run could not be executed: no process, an exit 111 as daemontools counts it.
-	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Dir: "/srv/web", ExitCode: 111, Want: 'd'})
+	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Dir: "/srv/web", Exit: state.Exit{Code: 111}, Status: state.Status{Want: 'd'}})
 	m = j.Recv(t)
 	if m["SVC_HOW_ENDED"] != "supervise could not start /srv/web/run (counted as exit code 111)." ||
 		m["SVC_ENDED"] != "could not be started" || m["SVC_NEXT"] != "It is wanted down (svc -d), so supervise does not start it again." {
 		t.Errorf("failed start entry: %q", m)
 	}
-	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Pid: 44, ExitCode: -1, Unknown: true, Want: 'u'})
+	o.Observe(supervise.Event{Kind: supervise.EventExited, Service: "web", Pid: 44, Exit: state.Exit{Code: -1, Unknown: true}, Status: state.Status{Want: 'u'}})
 	m = j.Recv(t)
 	if m["SVC_EXIT_UNKNOWN"] != "1" || m["SVC_EXIT_CODE"] != "" || m["SVC_SIGNAL"] != "" || m["MESSAGE"] != "web: exited, code unknown (pid 44)" {
 		t.Errorf("unknown-code entry: %q", m)
 	}
-	o.Observe(supervise.Event{Kind: supervise.EventAdopted, Service: "web", Pid: 45, Want: 'u'})
+	o.Observe(supervise.Event{Kind: supervise.EventAdopted, Service: "web", Pid: 45, Status: state.Status{Want: 'u'}})
 	m = j.Recv(t)
 	if m["MESSAGE_ID"] != "836734ef12e04a6dbb0ab1366593f7d2" || m["SVC_EVENT"] != "adopted" || m["SVC_STATE"] != "up" || m["MESSAGE"] != "web: adopted (pid 45)" {
 		t.Errorf("adoption entry: %q", m)
 	}
 	if errs.String() != "" {
 		t.Errorf("stderr: %q", errs.String())
+	}
+}
+
+// TestFieldsFromStatus: what is not the event itself is read from the
+// status after it, in the status model's words (SVC_WANT "once" where
+// status.json says "", SVC_NORMALLY as the want without svc).
+func TestFieldsFromStatus(t *testing.T) {
+	ev := supervise.Event{Kind: supervise.EventStatus, Service: "web", Pid: 9,
+		Status: state.Status{State: state.Up, Pid: 9, Want: state.WantOnce, NormallyUp: false, Restarts: 2, StatusText: "warming up"}}
+	m := map[string]string{}
+	for _, f := range Fields(ev, "supervise") {
+		m[f.Name] = f.Value
+	}
+	want := map[string]string{"SVC_STATE": "up", "SVC_WANT": "once", "SVC_NORMALLY": "down", "SVC_RESTARTS": "2",
+		"SVC_STATUS_TEXT": "warming up", "MESSAGE": "web: status: warming up", "SVC_PID": "9"}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s = %q, want %q", k, m[k], v)
+		}
 	}
 }
 
@@ -109,7 +129,7 @@ func TestObserverJournaldGoneAndBack(t *testing.T) {
 		// 7 + the next event + the gap note: within the kernel's default
 		// queue of 10 datagrams (net.unix.max_dgram_qlen) of our fake.
 		for i := 0; i < 7; i++ {
-			o.Observe(supervise.Event{Kind: supervise.EventStatus, Service: "a", Restarts: i, Text: "step"})
+			o.Observe(supervise.Event{Kind: supervise.EventStatus, Service: "a", Status: state.Status{Restarts: i, StatusText: "step"}})
 		}
 		close(done)
 	}()
@@ -149,7 +169,7 @@ func TestObserverFullQueue(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < 5000; i++ {
-			o.Observe(supervise.Event{Kind: supervise.EventStatus, Service: "flood", Restarts: i, Text: "flood"})
+			o.Observe(supervise.Event{Kind: supervise.EventStatus, Service: "flood", Status: state.Status{Restarts: i, StatusText: "flood"}})
 		}
 		close(done)
 	}()
@@ -222,7 +242,7 @@ func BenchmarkObserve(b *testing.B) {
 		b.Fatal(err)
 	}
 	ev := supervise.Event{Kind: supervise.EventExited, Time: time.Now(), Service: "web", Dir: "/etc/service/web",
-		Pid: 1234, ExitCode: 1, Uptime: time.Second, Want: 'u', NormallyUp: true, Restarts: 3}
+		Pid: 1234, Exit: state.Exit{Code: 1}, Uptime: time.Second, Status: state.Status{Want: 'u', NormallyUp: true, Restarts: 3}}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		o.Observe(ev)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/svbridge/svbridge/bridge/journal"
 	"github.com/svbridge/svbridge/supervise"
+	"github.com/svbridge/svbridge/supervise/state"
 )
 
 // SummaryEvery is how often, at most, a flapping service gets an entry.
@@ -139,11 +140,11 @@ func (st *serviceLog) summary(ev supervise.Event, ident string) []journal.Field 
 	f := []journal.Field{{Name: "MESSAGE", Value: msg}, {Name: "MESSAGE_ID", Value: MessageIDs[EventRestarts]},
 		{Name: "PRIORITY", Value: strconv.Itoa(journal.PriErr)}, {Name: "SYSLOG_IDENTIFIER", Value: ident},
 		{Name: "SVC_NAME", Value: ev.Service}, {Name: "SVC_DIR", Value: ev.Dir}, {Name: "SVC_EVENT", Value: string(EventRestarts)},
-		{Name: "SVC_STATE", Value: "flapping"},
+		{Name: "SVC_STATE", Value: state.Flapping.String()},
 		{Name: "SVC_RESTARTS_COUNTED", Value: strconv.Itoa(st.counted)},
 		{Name: "SVC_PERIOD", Value: Duration(window)}, {Name: "SVC_PERIOD_USEC", Value: strconv.FormatInt(window.Microseconds(), 10)},
 		{Name: "SVC_ENDED", Value: exitPhrase(last, true)},
-		{Name: "SVC_RESTARTS", Value: strconv.Itoa(ev.Restarts)}}
+		{Name: "SVC_RESTARTS", Value: strconv.Itoa(ev.Status.Restarts)}}
 	f = append(f, exitFields(last)...)
 	if !ev.Time.IsZero() {
 		f = append(f, journal.Field{Name: "SVC_EVENT_USEC", Value: strconv.FormatInt(ev.Time.UnixMicro(), 10)})
@@ -199,20 +200,20 @@ func exitPhrase(ev supervise.Event, verb bool) string {
 			return "ended"
 		}
 		return "exit unknown"
-	case ev.Unknown && verb:
+	case ev.Exit.Unknown && verb:
 		return "exited, code unknown"
-	case ev.Unknown:
+	case ev.Exit.Unknown:
 		return "exit code unknown"
-	case ev.Pid == 0 && ev.Signal == 0 && verb:
+	case ev.Pid == 0 && ev.Exit.Signal == 0 && verb:
 		return "could not be started"
-	case ev.Signal != 0 && verb:
-		return "was killed by signal " + SignalName(ev.Signal)
-	case ev.Signal != 0:
-		return "killed by signal " + SignalName(ev.Signal)
+	case ev.Exit.Signal != 0 && verb:
+		return "was killed by signal " + SignalName(ev.Exit.Signal)
+	case ev.Exit.Signal != 0:
+		return "killed by signal " + SignalName(ev.Exit.Signal)
 	case verb:
-		return "exited with code " + strconv.Itoa(ev.ExitCode)
+		return "exited with code " + strconv.Itoa(ev.Exit.Code)
 	}
-	return "exit code " + strconv.Itoa(ev.ExitCode)
+	return "exit code " + strconv.Itoa(ev.Exit.Code)
 }
 
 // exitFields are the machine-readable fields of how ev's run ended.
@@ -220,11 +221,11 @@ func exitFields(ev supervise.Event) []journal.Field {
 	if ev.Kind != supervise.EventExited {
 		return nil
 	}
-	if ev.Unknown {
+	if ev.Exit.Unknown {
 		return []journal.Field{{Name: "SVC_EXIT_UNKNOWN", Value: "1"}}
 	}
-	if ev.Signal != 0 {
-		return []journal.Field{{Name: "SVC_SIGNAL", Value: strconv.Itoa(ev.Signal)}, {Name: "SVC_SIGNAL_NAME", Value: SignalName(ev.Signal)}}
+	if ev.Exit.Signal != 0 {
+		return []journal.Field{{Name: "SVC_SIGNAL", Value: strconv.Itoa(ev.Exit.Signal)}, {Name: "SVC_SIGNAL_NAME", Value: SignalName(ev.Exit.Signal)}}
 	}
-	return []journal.Field{{Name: "SVC_EXIT_CODE", Value: strconv.Itoa(ev.ExitCode)}}
+	return []journal.Field{{Name: "SVC_EXIT_CODE", Value: strconv.Itoa(ev.Exit.Code)}}
 }

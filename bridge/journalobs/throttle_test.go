@@ -59,7 +59,7 @@ func (s *sim) step(in supervise.Input) {
 				s.exitAt, s.code, s.sig = s.now, -1, 15
 			}
 		case supervise.ActEmit:
-			ev := a.Event
+			ev := *a.Event
 			ev.Service, ev.Dir = "crashy", "/etc/crashy"
 			for _, f := range s.th.Entries(ev, "supervise") {
 				m := map[string]string{}

@@ -4,7 +4,10 @@
 // DIR/supervise/status.json (Encode, Decode) and projects it onto
 // daemontools' 18-byte supervise/status (Status18; From18 reads those 18
 // bytes back as far as they go); "svbridge status --json" (bridge/svinfo)
-// shows it, and the journald entries spell its Want with JournalName.
+// shows it, and the journald entries (bridge/journalobs) spell it in their
+// SVC_* fields: SVC_STATE with State.String, SVC_WANT with
+// Want.JournalName, SVC_NORMALLY with Normally, SVC_RESTARTS and
+// SVC_STATUS_TEXT from Restarts and StatusText.
 package state
 
 import (
@@ -25,10 +28,14 @@ import (
 // File is the name of the JSON status file inside the service directory.
 const File = svdir.StatusJSON
 
-// State is what runs, as status.json and "svbridge status" say it.
+// State is what runs, in one vocabulary with two grains: status.json and
+// "svbridge status" hold Up, Down, Finish or Starting (with the flags
+// ready, stopping and flapping beside it), while the journal's SVC_STATE,
+// the state an event leaves the service in, says Up (a process runs, as
+// svstat's "up") or Down, or one of the finer words below.
 type State string
 
-// State values.
+// States of status.json (Decode accepts these only).
 const (
 	Up       State = "up"       // ./run is running (for 1 s, or it said it is ready)
 	Down     State = "down"     // nothing runs
@@ -39,6 +46,18 @@ const (
 	// status.json never holds it.
 	Unknown State = "unknown"
 )
+
+// States that only SVC_STATE says: status.json says them with its flags.
+const (
+	Ready        State = "ready"        // it said it is ready (status.json: "ready": true)
+	Stopping     State = "stopping"     // svc -d while ./run runs, or it said STOPPING=1 ("stopping": true)
+	Flapping     State = "flapping"     // its runs keep ending within a second ("flapping": true)
+	Restarting   State = "restarting"   // ./run ended and starts again (an event the journal no longer writes)
+	Unsupervised State = "unsupervised" // its supervise ended (svscan's supervise-lost entry)
+)
+
+// String is the word of status.json, "svbridge status" and SVC_STATE.
+func (s State) String() string { return string(s) }
 
 // Want is what the supervisor has been asked to keep the service at: up
 // (svc -u, or no ./down file), down (svc -d), or once (svc -o: run, do not
@@ -80,12 +99,22 @@ func (w Want) Name() string {
 }
 
 // JournalName is the SVC_WANT field of journald entries: "up", "down" or
-// "once".
+// "once" (status.json's Name, with a word for once).
 func (w Want) JournalName() string {
 	if n := w.Name(); n != "" {
 		return n
 	}
 	return "once"
+}
+
+// Normally is the want a supervisor starts with: up, or down when the
+// service directory has a ./down file (normallyUp false, as status.json's
+// "normally_up"). Its JournalName is the SVC_NORMALLY field.
+func Normally(normallyUp bool) Want {
+	if normallyUp {
+		return WantUp
+	}
+	return WantDown
 }
 
 // MarshalText gives Name.
@@ -187,7 +216,7 @@ var ErrBadWant = errors.New("status.json: unknown want")
 func Encode(s *Status) ([]byte, error) {
 	b := make([]byte, 0, 320)
 	b = append(b, `{"state":`...)
-	b = appendString(b, string(s.State))
+	b = appendString(b, s.State.String())
 	b = append(b, `,"pid":`...)
 	b = strconv.AppendInt(b, int64(s.Pid), 10)
 	b = append(b, `,"since":`...)

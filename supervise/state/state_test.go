@@ -149,6 +149,37 @@ func TestWantSpellings(t *testing.T) {
 	}
 }
 
+// SVC_NORMALLY is the JournalName of the want a supervisor starts with,
+// as status.json's normally_up says.
+func TestNormally(t *testing.T) {
+	if Normally(true) != WantUp || Normally(true).JournalName() != "up" || Normally(false) != WantDown || Normally(false).JournalName() != "down" {
+		t.Errorf("normally up %q, down %q", Normally(true), Normally(false))
+	}
+}
+
+// The states of status.json are the only ones Decode accepts; the words
+// only SVC_STATE says are refused there.
+func TestStateWords(t *testing.T) {
+	for _, c := range []struct {
+		s    State
+		word string
+		json bool
+	}{{Up, "up", true}, {Down, "down", true}, {Finish, "finish", true}, {Starting, "starting", true},
+		{Unknown, "unknown", false}, {Ready, "ready", false}, {Stopping, "stopping", false}, {Flapping, "flapping", false},
+		{Restarting, "restarting", false}, {Unsupervised, "unsupervised", false}} {
+		if c.s.String() != c.word {
+			t.Errorf("%q says %q", c.word, c.s.String())
+		}
+		b, err := Encode(&Status{State: c.s})
+		if err != nil || !strings.HasPrefix(string(b), `{"state":"`+c.word+`"`) {
+			t.Errorf("%s: encoded %s, %v", c.word, b, err)
+		}
+		if _, err := Decode(b); (err == nil) != c.json {
+			t.Errorf("%s: decode: %v", c.word, err)
+		}
+	}
+}
+
 // The 18-byte file is a projection of the model, and From18 reads back
 // what it holds.
 func TestStatus18(t *testing.T) {
