@@ -179,13 +179,25 @@ func read18(t *testing.T, dir string) status.Status {
 	return st
 }
 
+// wait18 waits for the 18-byte status to satisfy cond: it is written
+// right after status.json, which wait watches.
+func wait18(t *testing.T, dir, what string, cond func(status.Status) bool) {
+	t.Helper()
+	var last status.Status
+	testkit.WaitFor(t, 10*time.Second, "18-byte status "+what, func() bool {
+		last = read18(t, dir)
+		return cond(last)
+	})
+}
+
 const hang = "exec sleep 1000"
 
 func TestSuperviseUpDown(t *testing.T) {
 	dir := newService(t, hang, nil)
 	s := start(t, dir)
 	st := s.wait("up", func(st *state.Status) bool { return st.State == state.Up })
-	if !testkit.Alive(st.Pid) || read18(t, dir).Pid != st.Pid || read18(t, dir).Want != 'u' {
+	wait18(t, dir, "up", func(b status.Status) bool { return b.Pid == st.Pid && b.Want == 'u' })
+	if !testkit.Alive(st.Pid) {
 		t.Fatalf("status %+v / %+v", st, read18(t, dir))
 	}
 	for _, name := range []string{"supervise/control", "supervise/ok"} {
@@ -199,16 +211,15 @@ func TestSuperviseUpDown(t *testing.T) {
 	}
 	s.ctl("d")
 	down := s.wait("down", func(st *state.Status) bool { return st.State == state.Down })
-	if down.LastExit == nil || down.LastExit.Signal != int(syscall.SIGTERM) || read18(t, dir).Want != 'd' {
+	wait18(t, dir, "down", func(b status.Status) bool { return b.Want == 'd' })
+	if down.LastExit == nil || down.LastExit.Signal != int(syscall.SIGTERM) {
 		t.Fatalf("down %+v", down)
 	}
 	s.ctl("u")
 	s.wait("up again", func(st *state.Status) bool { return st.Pid != 0 && st.Pid != down.Pid })
 	s.ctl("p")
 	s.wait("paused", func(st *state.Status) bool { return st.Paused })
-	if b := read18(t, dir); !b.Paused {
-		t.Fatal("18-byte status not paused")
-	}
+	wait18(t, dir, "paused", func(b status.Status) bool { return b.Paused })
 	s.ctl("c")
 	s.wait("continued", func(st *state.Status) bool { return !st.Paused })
 	s.ctl("o")
