@@ -30,7 +30,7 @@ type Info struct {
 	Since      *time.Time  `json:"since,omitempty"` // last change of pid
 	Seconds    int64       `json:"seconds"`         // seconds since Since
 	Paused     bool        `json:"paused"`          // svc -p
-	Want       string      `json:"want"`            // up, down, or "" (svc -o)
+	Want       state.Want  `json:"want"`            // up, down, or "" (svc -o)
 	NormallyUp bool        `json:"normally_up"`     // no ./down file
 	Ready      *bool       `json:"ready"`           // null when the supervisor does not track readiness
 	ReadySince *time.Time  `json:"ready_since,omitempty"`
@@ -157,7 +157,7 @@ func (info *Info) fill(m *state.Status, full bool, now time.Time) {
 		info.Seconds = int64(secs)
 	}
 	info.Paused = m.Paused
-	info.Want = m.Want.Name()
+	info.Want = m.Want
 	if !full {
 		return
 	}

@@ -78,7 +78,7 @@ func TestWaitCSupervise(t *testing.T) {
 	}
 	t.Logf("wait -r returned %v after svc -u", time.Since(start))
 	info = Read(d, time.Now())
-	if info.Pid == 0 || info.State != "up" || info.Want != "up" || !info.IsReady() {
+	if info.Pid == 0 || info.State != "up" || info.Want.Name() != "up" || !info.IsReady() {
 		t.Fatalf("info after svc -u: %+v", info)
 	}
 	svc(t, "-d", d)

@@ -124,10 +124,10 @@ func TestWatchdogOnlyWhileAlive(t *testing.T) {
 func TestSummary(t *testing.T) {
 	one := 1
 	infos := []svinfo.Info{
-		{Name: "a", Supervised: true, Pid: 10, Want: "up"},
-		{Name: "web", Supervised: true, Pid: 0, Want: "up", LastExit: &state.Exit{Code: 1}, Restarts: &one},
-		{Name: "off", Supervised: true, Pid: 0, Want: "down"},
-		{Name: "crash", Supervised: true, Pid: 0, Want: "up", Flapping: true, LastExit: &state.Exit{Code: -1, Signal: 11}},
+		{Name: "a", Supervised: true, Pid: 10, Want: state.WantUp},
+		{Name: "web", Supervised: true, Pid: 0, Want: state.WantUp, LastExit: &state.Exit{Code: 1}, Restarts: &one},
+		{Name: "off", Supervised: true, Pid: 0, Want: state.WantDown},
+		{Name: "crash", Supervised: true, Pid: 0, Want: state.WantUp, Flapping: true, LastExit: &state.Exit{Code: -1, Signal: 11}},
 		{Name: "lost", Supervised: false},
 	}
 	got := Summary(infos)
@@ -135,7 +135,7 @@ func TestSummary(t *testing.T) {
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
-	infos = append(infos, svinfo.Info{Name: "x", Supervised: true, Want: "up"})
+	infos = append(infos, svinfo.Info{Name: "x", Supervised: true, Want: state.WantUp})
 	if got := Summary(infos); !strings.HasSuffix(got, "; +1 more)") {
 		t.Fatalf("long list: %q", got)
 	}
@@ -146,9 +146,9 @@ func TestSummary(t *testing.T) {
 	// in its first second after a restart, or flapping; a first start in
 	// its first second is starting.
 	loop := []svinfo.Info{
-		{Name: "a", Supervised: true, Pid: 10, State: state.Up, Want: "up"},
-		{Name: "c", Supervised: true, Pid: 0, State: state.Starting, Want: "up", LastExit: &state.Exit{Code: 3}},
-		{Name: "n", Supervised: true, Pid: 12, State: state.Starting, Want: "up"},
+		{Name: "a", Supervised: true, Pid: 10, State: state.Up, Want: state.WantUp},
+		{Name: "c", Supervised: true, Pid: 0, State: state.Starting, Want: state.WantUp, LastExit: &state.Exit{Code: 3}},
+		{Name: "n", Supervised: true, Pid: 12, State: state.Starting, Want: state.WantUp},
 	}
 	want = "3 services: 1 up, 1 down, 1 starting (c: restarting, exit 3)"
 	if got := Summary(loop); got != want {

@@ -77,9 +77,9 @@ func troubleOf(in *svinfo.Info) string {
 	var what string
 	switch {
 	case in.Flapping:
-		what = "flapping"
-	case (in.Pid == 0 && in.Want == state.WantUp.Name()) || restarting(in):
-		what = "restarting"
+		what = state.Flapping.String()
+	case (in.Pid == 0 && in.Want == state.WantUp) || restarting(in):
+		what = state.Restarting.String()
 	default:
 		return ""
 	}

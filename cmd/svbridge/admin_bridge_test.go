@@ -112,7 +112,7 @@ func TestStatusCommandJSON(t *testing.T) {
 		t.Fatalf("output %q: %v", out, err)
 	}
 	in := infos[0]
-	if !in.Supervised || in.State != "down" || in.Pid != 0 || in.NormallyUp || in.Source != "status" || in.Ready != nil || in.Restarts != nil || in.Want != "down" {
+	if !in.Supervised || in.State != "down" || in.Pid != 0 || in.NormallyUp || in.Source != "status" || in.Ready != nil || in.Restarts != nil || in.Want.Name() != "down" {
 		t.Errorf("C-supervised down service: %+v", in)
 	}
 	if !strings.Contains(out, `"ready": null`) || !strings.Contains(out, `"restarts": null`) {

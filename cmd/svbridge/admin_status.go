@@ -90,10 +90,10 @@ func printHuman(w io.Writer, in *svinfo.Info) {
 	if in.Paused {
 		s += ", paused"
 	}
-	if in.Pid != 0 && in.Want == state.WantDown.Name() {
+	if in.Pid != 0 && in.Want == state.WantDown {
 		s += ", want down"
 	}
-	if in.Pid == 0 && in.Want == state.WantUp.Name() {
+	if in.Pid == 0 && in.Want == state.WantUp {
 		s += ", want up"
 	}
 	if in.NormallyUp && in.Pid == 0 {
