@@ -61,17 +61,28 @@ type refusal struct {
 	until time.Time
 }
 
-func newNotifySocket(s *Supervisor) (*notifySocket, error) {
+// newNotifySocket makes the supervisor's notify socket. prefer, when it
+// is an abstract name ("@..."), is the name an adopted run was given by
+// the supervisor before: bound again when it is free (that supervisor's
+// socket went with it), so the run's READY=1 and STATUS= reach this one;
+// when it is taken, or not given, Linux picks a name.
+func newNotifySocket(s *Supervisor, prefer string) (*notifySocket, error) {
 	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
+	bound := false
+	if len(prefer) > 1 && prefer[0] == '@' && len(prefer) < 108 {
+		bound = syscall.Bind(fd, &syscall.SockaddrUnix{Name: prefer}) == nil
+	}
 	// An empty name asks Linux to pick a unique abstract address
 	// ("autobind", e.g. @0001f): short, and no counter shared between the
 	// supervisors of one process.
-	if err := syscall.Bind(fd, &syscall.SockaddrUnix{}); err != nil {
-		syscall.Close(fd)
-		return nil, err
+	if !bound {
+		if err := syscall.Bind(fd, &syscall.SockaddrUnix{}); err != nil {
+			syscall.Close(fd)
+			return nil, err
+		}
 	}
 	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1); err != nil {
 		syscall.Close(fd)

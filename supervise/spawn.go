@@ -112,6 +112,10 @@ func (s *Supervisor) spawnRun() Input {
 		return Input{Kind: InRunFailed}
 	}
 	s.killpg = killpg
+	s.runNotify = ""
+	if s.notify != nil {
+		s.runNotify = s.notify.name
+	}
 	s.warnedFds = false
 	if s.readyPipe != nil {
 		s.readyPipe.Close()

@@ -89,6 +89,7 @@ type Supervisor struct {
 	adopt      *pidfd.Proc   // the adopted run, until it exits
 	adoptFrom  status.Status // its 18-byte status as recorded
 	adoptReady bool
+	runNotify  string // the NOTIFY_SOCKET the run has (status.json's notify_socket)
 	selfStart  uint64 // this process's start time, recorded in status.json
 	bootID     string
 	startPid   int    // the pid whose start time is startTick
@@ -207,7 +208,8 @@ func New(cfg Config) (*Supervisor, error) {
 	s.in = make(chan Input, 4) // small: all-in-one svscan holds one per service; senders wait
 	s.quit = make(chan struct{})
 	if !cfg.NoNotifySocket {
-		ns, err := newNotifySocket(s)
+		// an adopted run keeps its NOTIFY_SOCKET: listen there again
+		ns, err := newNotifySocket(s, s.runNotify)
 		if err != nil {
 			cli.Warn(s.log, s.prog, "unable to create notify socket for ", s.name, ": ", err)
 		} else {
@@ -585,6 +587,7 @@ func (s *Supervisor) writeJSON(snap state.Status) {
 	snap.SupervisorStart, snap.BootID = s.selfStart, s.bootID
 	if snap.Pid != 0 {
 		snap.PidStart = s.startTime(snap.Pid)
+		snap.NotifySocket = s.runNotify
 	}
 	if err := state.Write(s.dir, &snap); err != nil && !s.warnedJSON {
 		s.warnedJSON = true
@@ -635,6 +638,7 @@ func (s *Supervisor) findAdoptable() {
 	}
 	s.adopt, s.adoptFrom, s.adoptReady = p, old, js.Ready
 	s.startPid, s.startTick = js.Pid, js.PidStart
+	s.runNotify = js.NotifySocket
 }
 
 // readMillis reads a file holding a number of milliseconds; ok is false

@@ -170,6 +170,10 @@ type Status struct {
 	PidStart        uint64 `json:"pid_start,omitempty"`
 	SupervisorStart uint64 `json:"supervisor_start,omitempty"`
 	BootID          string `json:"boot_id,omitempty"`
+	// NotifySocket is the NOTIFY_SOCKET ./run was started with (an
+	// abstract socket name, "@..."), so that a supervisor adopting the
+	// run can listen on it again.
+	NotifySocket string `json:"notify_socket,omitempty"`
 }
 
 // Status18 is the projection of s onto daemontools' 18-byte
@@ -271,6 +275,10 @@ func Encode(s *Status) ([]byte, error) {
 	if s.BootID != "" {
 		b = append(b, `,"boot_id":`...)
 		b = appendString(b, s.BootID)
+	}
+	if s.NotifySocket != "" {
+		b = append(b, `,"notify_socket":`...)
+		b = appendString(b, s.NotifySocket)
 	}
 	return append(b, '}', '\n'), nil
 }

@@ -105,7 +105,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 			NormallyUp: true, Want: WantDown, Paused: true, LastExit: &Exit{Code: 256, Signal: 15, Time: now},
 			Restarts: 7, Flapping: true, Stopping: true, Supervisor: 12},
 		{State: Up, Pid: 9, Since: now, Want: WantUp, LastExit: &Exit{Code: -1, Time: now, Unknown: true},
-			Supervisor: 12, PidStart: 123456789, SupervisorStart: 42, BootID: "0b1f-\"x"},
+			Supervisor: 12, PidStart: 123456789, SupervisorStart: 42, BootID: "0b1f-\"x", NotifySocket: "@0001f"},
 	} {
 		got, _ := Encode(s)
 		var buf strings.Builder
