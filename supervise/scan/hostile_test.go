@@ -20,10 +20,15 @@ import (
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
-// forEachOurMode runs f with our supervise processes and all-in-one.
+// forEachOurMode runs f with our supervise processes and all-in-one, in
+// parallel (see parallel).
 func forEachOurMode(t *testing.T, f func(t *testing.T, v variant)) {
-	t.Run("ours", func(t *testing.T) { f(t, variant{name: "ours"}) })
-	t.Run("inprocess", func(t *testing.T) { f(t, variant{name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}}) })
+	parallel(t)
+	t.Run("ours", func(t *testing.T) { parallel(t); f(t, variant{name: "ours"}) })
+	t.Run("inprocess", func(t *testing.T) {
+		parallel(t)
+		f(t, variant{name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}})
+	})
 }
 
 // needNobody skips unless the test can run programs as nobody.
@@ -264,6 +269,7 @@ func TestChurn(t *testing.T) {
 // scan; every started one stays controllable (svc -t restarts it and its
 // status shows the new pid) and SIGTERM ends them all.
 func TestDescriptorLimit(t *testing.T) {
+	parallel(t)
 	if _, err := os.Stat("/usr/bin/prlimit"); err != nil {
 		t.Skip("no prlimit")
 	}
@@ -360,16 +366,24 @@ func TestNofileRaised(t *testing.T) {
 	})
 }
 
+// oneService makes a scan dir in a new temp dir with one service, name,
+// whose run script is run (no logger), and returns the scan dir and the
+// service dir.
+func oneService(t *testing.T, name, run string) (sv, dir string) {
+	t.Helper()
+	sv = filepath.Join(t.TempDir(), "sv")
+	dir = filepath.Join(sv, name)
+	service(t, dir, run, "")
+	return sv, dir
+}
+
 // TestGoneIdle: a service that is down (./down) and whose directory is
 // removed: its supervise notices (a supervise process through inotify on
 // the scan dir, an all-in-one supervisor at the next scan), says so once
 // and ends, releasing its descriptors.
 func TestGoneIdle(t *testing.T) {
 	forEachOurMode(t, func(t *testing.T, v variant) {
-		tmp := t.TempDir()
-		sv := filepath.Join(tmp, "sv")
-		dir := filepath.Join(sv, "idle")
-		service(t, dir, "exec sleep 1000", "")
+		sv, dir := oneService(t, "idle", "exec sleep 1000")
 		os.WriteFile(filepath.Join(dir, "down"), nil, 0644)
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
 		// Set up (status.json is first written before supervise/ok is
@@ -406,10 +420,7 @@ func TestGoneIdle(t *testing.T) {
 // warning.
 func TestStopLimit(t *testing.T) {
 	forEachOurMode(t, func(t *testing.T, v variant) {
-		tmp := t.TempDir()
-		sv := filepath.Join(tmp, "sv")
-		dir := filepath.Join(sv, "stubborn")
-		service(t, dir, "trap '' TERM; touch trapped; exec sleep 1000", "")
+		sv, dir := oneService(t, "stubborn", "trap '' TERM; touch trapped; exec sleep 1000")
 		p := startSvscan(t, sv, v.env...)
 		// up is not enough: a SIGTERM before the trap would end it at once
 		testkit.WaitFor(t, 10*time.Second, "service up, ignoring SIGTERM", func() bool {
