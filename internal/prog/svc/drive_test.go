@@ -223,23 +223,28 @@ func exercise(t *testing.T, r *driveRig, extra bool) {
 }
 
 func TestOurToolsDriveDebianSupervise(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	for _, o := range bothOurs() {
 		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
 			exercise(t, startRig(t, "/usr/bin/supervise", o), false)
 		})
 	}
 }
 
 func TestDebianToolsDriveOurSupervise(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	exercise(t, startRig(t, filepath.Join(binDir, "supervise"), debian), false)
 }
 
 func TestOurToolsDriveOurSupervise(t *testing.T) {
+	t.Parallel()
 	needDebian(t) // svstat is compared with Debian's at every step
 	for _, o := range bothOurs() {
 		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
 			exercise(t, startRig(t, filepath.Join(binDir, "supervise"), o), true)
 		})
 	}
