@@ -2,8 +2,10 @@ package testkit
 
 import (
 	"flag"
+	"os"
 	"runtime"
 	"strconv"
+	"syscall"
 )
 
 // Parallel lets up to n parallel tests (t.Parallel) run at once in a
@@ -22,4 +24,16 @@ func Parallel(n int) {
 	if !explicit && runtime.GOMAXPROCS(0) < n {
 		flag.Set("test.parallel", strconv.Itoa(n))
 	}
+}
+
+// WriteExecutable is os.WriteFile for a program (a run script) that is run
+// while other tests of the process start processes in parallel: a process
+// forked while the file is open for writing holds it open until its exec,
+// and running the program in that window fails with ETXTBSY, "text file
+// busy" (go.dev/issue/22315). Holding syscall.ForkLock for reading keeps
+// forks out while the file is open.
+func WriteExecutable(path string, data []byte, perm os.FileMode) error {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	return os.WriteFile(path, data, perm)
 }

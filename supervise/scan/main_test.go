@@ -332,7 +332,7 @@ func service(t *testing.T, dir, run, logRun string) {
 
 func script(t *testing.T, path, body string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0755); err != nil {
+	if err := testkit.WriteExecutable(path, []byte("#!/bin/sh\n"+body+"\n"), 0755); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -84,7 +84,7 @@ func writeRun(t *testing.T, dir, body string, mode os.FileMode) {
 	if err := os.MkdirAll(dir, 0755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+body+"\n"), mode); err != nil {
+	if err := testkit.WriteExecutable(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+body+"\n"), mode); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -45,7 +45,7 @@ func startRig(t *testing.T, supervise string, drive tools) *driveRig {
 	r := &driveRig{t: t, root: t.TempDir(), drive: drive, exited: make(chan struct{})}
 	r.dir = filepath.Join(r.root, "s")
 	os.Mkdir(r.dir, 0755)
-	if err := os.WriteFile(filepath.Join(r.dir, "run"), []byte(runScript), 0755); err != nil {
+	if err := testkit.WriteExecutable(filepath.Join(r.dir, "run"), []byte(runScript), 0755); err != nil {
 		t.Fatal(err)
 	}
 	r.sup = exec.Command(supervise, "s")
