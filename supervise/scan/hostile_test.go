@@ -177,6 +177,17 @@ func descendants(pid int) []int {
 	return out
 }
 
+// holdsInotify reports whether pid has an inotify descriptor open.
+func holdsInotify(pid int) bool {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	for _, e := range ents {
+		if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name())); l == "anon_inode:inotify" {
+			return true
+		}
+	}
+	return false
+}
+
 func openFds(pid int) int {
 	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	return len(ents)
@@ -387,10 +398,16 @@ func TestGoneIdle(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "down"), nil, 0644)
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
 		// Set up (status.json is first written before supervise/ok is
-		// made: a removal then is a setup failure, another story).
+		// made, and ok before it is opened: a removal then is a setup
+		// failure, another story). A supervise process watches the scan
+		// dir last.
 		testkit.WaitFor(t, 10*time.Second, "supervised", func() bool {
 			_, err := os.Stat(filepath.Join(dir, "supervise", "ok"))
-			return err == nil && fileHas(filepath.Join(dir, "supervise", "status.json"), "down")
+			if err != nil || !fileHas(filepath.Join(dir, "supervise", "status.json"), "down") || svctl.OK(dir) != nil {
+				return false
+			}
+			ds := descendants(p.cmd.Process.Pid)
+			return v.name == "inprocess" || len(ds) == 1 && holdsInotify(ds[0])
 		})
 		with := openFds(p.cmd.Process.Pid)
 		removeDir(t, dir)
