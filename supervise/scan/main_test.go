@@ -133,16 +133,16 @@ func forEachMode(t *testing.T, f func(t *testing.T, v variant)) {
 // can run beside the others: each has its own temp dirs, its own svscan
 // process group, finds its supervise processes as children of its own
 // svscan, and changes nothing in the test process (no environment, working
-// directory, limits or signal handlers). They spend their time waiting on
-// services, timers and the periodic scan, not on the CPU: TestMain lets
-// eight of them run at once.
+// directory, limits or signal handlers; script writes run scripts with
+// testkit.WriteExecutable). They spend their time waiting on services,
+// timers and the periodic scan, not on the CPU: TestMain lets eight of
+// them run at once. forEachVariant, forEachMode and forEachOurMode call it
+// for the test and its subtests.
 //
 // The tests that run a Scanner inside the test process (observer_test.go)
 // must not call it: their reaper collects every child of the process with
 // wait4(-1), the svscan processes of the others included. Not being
 // parallel, they run before the parallel ones start.
-// (forEachVariant, forEachMode and forEachOurMode call it for the test and
-// its subtests.)
 func parallel(t *testing.T) { t.Parallel() }
 
 // proc is a running svscan.
