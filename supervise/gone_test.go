@@ -27,9 +27,11 @@ func (s *svc) waitDone(what string) {
 // running service; once it exits, ./run is not started again and the
 // supervisor ends, having said so once.
 func TestGoneDirRunningService(t *testing.T) {
+	t.Parallel() // see TestMain
 	dir := newService(t, hang, nil)
 	s := start(t, dir)
 	pid := s.wait("up", func(st *state.Status) bool { return st.Pid != 0 }).Pid
+	waitSleeping(t, pid) // a shell yet to read ./run would fail without it
 	testkit.WaitFor(t, 10*time.Second, "the directory removed", func() bool { return os.RemoveAll(dir) == nil })
 	// Still supervised until the service ends (svc is unreachable: signal
 	// the service itself); then the supervisor ends.
@@ -53,8 +55,10 @@ func TestGoneDirRunningService(t *testing.T) {
 // started any more, in a directory that is removed, or renamed out of
 // reach: a few lines, then the supervisor ends.
 func TestGoneDirFailingService(t *testing.T) {
+	t.Parallel() // see TestMain
 	for _, how := range []string{"removed", "renamed"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel()
 			dir := newService(t, "exit 1", nil)
 			s := start(t, dir)
 			s.wait("a first run", func(st *state.Status) bool { return st.LastExit != nil })

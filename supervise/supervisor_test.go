@@ -25,7 +25,17 @@ import (
 // this package must not use exec.Cmd: the reaper would take its status.
 var testReaper *reap.Reaper
 
+// The tests that mostly wait on their services and on the supervisor's
+// one-second restart pause run in parallel (t.Parallel), eight at once:
+// each has its own service dir and supervisor, the shared reaper hands
+// each child's status to the supervisor that started it, and run scripts
+// are written with testkit.WriteExecutable. These stay serial, run before
+// the parallel ones: TestManySupervisorsOneProcess (it waits for the
+// reaper to have no child left at all), TestChildDescriptors (it checks
+// every descriptor ./run has), and the short ones that give a shell a
+// fixed moment (TestTimeoutKill) or need nothing more.
 func TestMain(m *testing.M) {
+	testkit.Parallel(8)
 	testReaper = reap.New()
 	code := m.Run()
 	testReaper.Close()
@@ -81,7 +91,7 @@ func newService(t *testing.T, run string, files map[string]string) string {
 		t.Fatal(err)
 	}
 	if run != "" {
-		if err := os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+run+"\n"), 0755); err != nil {
+		if err := testkit.WriteExecutable(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+run+"\n"), 0755); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,7 +101,7 @@ func newService(t *testing.T, run string, files map[string]string) string {
 			mode = 0755
 			body = "#!/bin/sh\n" + body + "\n"
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), mode); err != nil {
+		if err := testkit.WriteExecutable(filepath.Join(dir, name), []byte(body), mode); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -192,7 +202,19 @@ func wait18(t *testing.T, dir, what string, cond func(status.Status) bool) {
 
 const hang = "exec sleep 1000"
 
+// waitSleeping waits until pid, a ./run that is hang, has exec'd sleep:
+// the status shows the pid from the fork on, before the shell has even
+// read ./run.
+func waitSleeping(t *testing.T, pid int) {
+	t.Helper()
+	testkit.WaitFor(t, 10*time.Second, "exec of sleep", func() bool {
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		return strings.HasSuffix(exe, "/sleep")
+	})
+}
+
 func TestSuperviseUpDown(t *testing.T) {
+	t.Parallel() // see TestMain
 	dir := newService(t, hang, nil)
 	s := start(t, dir)
 	st := s.wait("up", func(st *state.Status) bool { return st.State == state.Up })
@@ -236,6 +258,7 @@ func TestSuperviseUpDown(t *testing.T) {
 }
 
 func TestRestartPause(t *testing.T) {
+	t.Parallel() // see TestMain
 	dir := newService(t, "date +%s.%N >> starts; exit 3", nil)
 	s := start(t, dir)
 	var lines []string
@@ -262,6 +285,7 @@ func TestRestartPause(t *testing.T) {
 }
 
 func TestMissingRunKeepsTrying(t *testing.T) {
+	t.Parallel() // see TestMain
 	dir := newService(t, "", nil)
 	s := start(t, dir)
 	testkit.WaitFor(t, 10*time.Second, "two failures", func() bool { return strings.Count(s.log.String(), "\n") >= 2 })
@@ -269,11 +293,12 @@ func TestMissingRunKeepsTrying(t *testing.T) {
 	if want := "supervise: fatal: unable to start " + dir + "/run: file does not exist"; line != want {
 		t.Fatalf("got %q\nwant %q", line, want)
 	}
-	os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+hang+"\n"), 0755)
+	testkit.WriteExecutable(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+hang+"\n"), 0755)
 	s.wait("up once run exists", func(st *state.Status) bool { return st.Pid != 0 })
 }
 
 func TestFinishArgs(t *testing.T) {
+	t.Parallel() // see TestMain
 	dir := newService(t, "exit 7", map[string]string{"finish": `echo "$@" >> finished`})
 	s := start(t, dir)
 	testkit.WaitFor(t, 10*time.Second, "finish ran", func() bool {
@@ -422,6 +447,7 @@ func TestNotificationFD(t *testing.T) {
 }
 
 func TestNotificationFDBad(t *testing.T) {
+	t.Parallel() // see TestMain
 	dir := newService(t, "date >> starts; exit 1", map[string]string{"notification-fd": "banana"})
 	s := start(t, dir)
 	testkit.WaitFor(t, 10*time.Second, "3 starts", func() bool {
@@ -435,6 +461,7 @@ func TestNotificationFDBad(t *testing.T) {
 }
 
 func TestEvents(t *testing.T) {
+	t.Parallel() // see TestMain
 	dir := newService(t, hang, nil)
 	s := start(t, dir)
 	s.wait("up", func(st *state.Status) bool { return st.State == state.Up && !st.Since.IsZero() })
@@ -531,10 +558,7 @@ func TestChildDescriptors(t *testing.T) {
 		s := start(t, newService(t, hang, files))
 		st := s.wait("up", func(st *state.Status) bool { return st.Pid != 0 })
 		var fds []string
-		testkit.WaitFor(t, 10*time.Second, "exec of sleep", func() bool {
-			exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", st.Pid))
-			return strings.HasSuffix(exe, "/sleep")
-		})
+		waitSleeping(t, st.Pid)
 		ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", st.Pid))
 		if err != nil {
 			t.Fatal(err)

@@ -24,8 +24,9 @@ import (
 // output reaches its multilog with nothing missing. Then an orderly stop
 // leaves no process of the tree.
 func TestCrashProof(t *testing.T) {
+	parallel(t)
 	for _, v := range []variant{{name: "process"}, {name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}}} {
-		t.Run(v.name, func(t *testing.T) { testCrashProof(t, v) })
+		t.Run(v.name, func(t *testing.T) { parallel(t); testCrashProof(t, v) })
 	}
 }
 
@@ -175,8 +176,10 @@ func testCrashProof(t *testing.T, v variant) {
 // left alone quietly until it is free. The unrelated process is never
 // signalled, not even by the stop.
 func TestRecordedPidsNotTrusted(t *testing.T) {
+	parallel(t)
 	for _, v := range []variant{{name: "process"}, {name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}}} {
 		t.Run(v.name, func(t *testing.T) {
+			parallel(t)
 			tmp := t.TempDir()
 			sv := filepath.Join(tmp, "sv")
 			a, b := filepath.Join(sv, "a"), filepath.Join(sv, "b")

@@ -20,10 +20,15 @@ import (
 	"github.com/svbridge/svbridge/supervise/svctl"
 )
 
-// forEachOurMode runs f with our supervise processes and all-in-one.
+// ourModes are our supervise processes and all-in-one.
+var ourModes = []variant{{name: "ours"}, {name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}}}
+
+// forEachOurMode runs f in each of ourModes, in parallel (see parallel).
 func forEachOurMode(t *testing.T, f func(t *testing.T, v variant)) {
-	t.Run("ours", func(t *testing.T) { f(t, variant{name: "ours"}) })
-	t.Run("inprocess", func(t *testing.T) { f(t, variant{name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}}) })
+	parallel(t)
+	for _, v := range ourModes {
+		t.Run(v.name, func(t *testing.T) { parallel(t); f(t, v) })
+	}
 }
 
 // needNobody skips unless the test can run programs as nobody.
@@ -91,62 +96,70 @@ func readState(dir string) *state.Status {
 // readiness is believed.
 func TestNotifySpoofRefused(t *testing.T) {
 	needNobody(t)
-	forEachOurMode(t, func(t *testing.T, v variant) {
-		tmp := t.TempDir()
-		os.Chmod(tmp, 0755)
-		sv := filepath.Join(tmp, "sv")
-		service(t, filepath.Join(sv, "root"), helper(t, "hang"), "")
-		p := startSvscan(t, sv, v.env...)
-		rootDir := filepath.Join(sv, "root")
-		testkit.WaitFor(t, 10*time.Second, "root service up", func() bool { return servicePid(rootDir) != 0 })
-		holder := p.cmd.Process.Pid // all-in-one: svscan holds the socket
-		if v.name != "inprocess" {
-			holder = p.supervisors()["root"]
-		}
-		names := abstractSockets(t, socketInodes(holder))
-		if len(names) != 1 {
-			t.Fatalf("notify sockets of the root service in /proc/net/unix: %q", names)
-		}
-		before := readState(rootDir)
-		if before == nil || before.Ready || before.StatusText != "" || before.Stopping {
-			t.Fatalf("before: %+v", before)
-		}
-		spoof := func() {
-			argv := asNobody("/usr/bin/systemd-notify", "--no-block", "--ready", "--status=pwned", "STOPPING=1")
-			cmd := exec.Command(argv[0], argv[1:]...)
-			cmd.Env = []string{"NOTIFY_SOCKET=" + names[0], "PATH=/usr/bin:/bin"}
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("systemd-notify as nobody: %v %s", err, out)
+	// Not in parallel with the others, in modes one after the other: a
+	// readiness that ./run's child sends as the run starts is refused when
+	// the supervisor has not yet recorded the run's pid (notify.go's
+	// allowed has no uid to compare then), and with the other tests
+	// loading the CPU that window was hit (2 in 4 runs of the package
+	// under two busy loops; 0 in 15 runs of this test alone).
+	for _, v := range ourModes {
+		t.Run(v.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			os.Chmod(tmp, 0755)
+			sv := filepath.Join(tmp, "sv")
+			service(t, filepath.Join(sv, "root"), helper(t, "hang"), "")
+			p := startSvscan(t, sv, v.env...)
+			rootDir := filepath.Join(sv, "root")
+			testkit.WaitFor(t, 10*time.Second, "root service up", func() bool { return servicePid(rootDir) != 0 })
+			holder := p.cmd.Process.Pid // all-in-one: svscan holds the socket
+			if v.name != "inprocess" {
+				holder = p.supervisors()["root"]
 			}
-		}
-		spoof()
-		testkit.WaitFor(t, 10*time.Second, "the refusal", func() bool {
-			return strings.Contains(p.output(), "supervise: warning: notify socket of ") &&
-				strings.Contains(p.output(), " uid 65534: neither root nor the service's user\n")
+			names := abstractSockets(t, socketInodes(holder))
+			if len(names) != 1 {
+				t.Fatalf("notify sockets of the root service in /proc/net/unix: %q", names)
+			}
+			before := readState(rootDir)
+			if before == nil || before.Ready || before.StatusText != "" || before.Stopping {
+				t.Fatalf("before: %+v", before)
+			}
+			spoof := func() {
+				argv := asNobody("/usr/bin/systemd-notify", "--no-block", "--ready", "--status=pwned", "STOPPING=1")
+				cmd := exec.Command(argv[0], argv[1:]...)
+				cmd.Env = []string{"NOTIFY_SOCKET=" + names[0], "PATH=/usr/bin:/bin"}
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("systemd-notify as nobody: %v %s", err, out)
+				}
+			}
+			spoof()
+			testkit.WaitFor(t, 10*time.Second, "the refusal", func() bool {
+				return strings.Contains(p.output(), "supervise: warning: notify socket of ") &&
+					strings.Contains(p.output(), " uid 65534: neither root nor the service's user\n")
+			})
+			after := readState(rootDir)
+			if after == nil || after.Ready || after.StatusText != "" || after.Stopping || after.Pid != before.Pid {
+				t.Fatalf("spoofed: before %+v\nafter %+v", before, after)
+			}
+			// A second spoof is refused without a second warning.
+			spoof()
+			// The service's own short-lived helper, as nobody, is believed.
+			nobodyDir := filepath.Join(sv, "nobody")
+			os.MkdirAll(nobodyDir, 0755)
+			script(t, filepath.Join(nobodyDir, "run"), "exec "+strings.Join(asNobody("/bin/sh", "-c",
+				`'/usr/bin/systemd-notify --ready --status=child-ok; exec sleep 1000'`), " "))
+			p.signal(syscall.SIGHUP)
+			testkit.WaitFor(t, 10*time.Second, "the child's readiness believed", func() bool {
+				st := readState(nobodyDir)
+				return st != nil && st.Ready && st.StatusText == "child-ok"
+			})
+			if st := readState(rootDir); st == nil || st.Ready || st.StatusText != "" || st.Stopping {
+				t.Fatalf("root service changed: %+v", st)
+			}
+			if n := strings.Count(p.output(), "neither root nor the service's user"); n != 1 {
+				t.Fatalf("%d refusal warnings:\n%s", n, p.output())
+			}
 		})
-		after := readState(rootDir)
-		if after == nil || after.Ready || after.StatusText != "" || after.Stopping || after.Pid != before.Pid {
-			t.Fatalf("spoofed: before %+v\nafter %+v", before, after)
-		}
-		// A second spoof is refused without a second warning.
-		spoof()
-		// The service's own short-lived helper, as nobody, is believed.
-		nobodyDir := filepath.Join(sv, "nobody")
-		os.MkdirAll(nobodyDir, 0755)
-		script(t, filepath.Join(nobodyDir, "run"), "exec "+strings.Join(asNobody("/bin/sh", "-c",
-			`'/usr/bin/systemd-notify --ready --status=child-ok; exec sleep 1000'`), " "))
-		p.signal(syscall.SIGHUP)
-		testkit.WaitFor(t, 10*time.Second, "the child's readiness believed", func() bool {
-			st := readState(nobodyDir)
-			return st != nil && st.Ready && st.StatusText == "child-ok"
-		})
-		if st := readState(rootDir); st == nil || st.Ready || st.StatusText != "" || st.Stopping {
-			t.Fatalf("root service changed: %+v", st)
-		}
-		if n := strings.Count(p.output(), "neither root nor the service's user"); n != 1 {
-			t.Fatalf("%d refusal warnings:\n%s", n, p.output())
-		}
-	})
+	}
 }
 
 // descendants lists every process below pid.
@@ -170,6 +183,17 @@ func descendants(pid int) []int {
 		}
 	}
 	return out
+}
+
+// holdsInotify reports whether pid has an inotify descriptor open.
+func holdsInotify(pid int) bool {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	for _, e := range ents {
+		if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name())); l == "anon_inode:inotify" {
+			return true
+		}
+	}
+	return false
 }
 
 func openFds(pid int) int {
@@ -264,6 +288,7 @@ func TestChurn(t *testing.T) {
 // scan; every started one stays controllable (svc -t restarts it and its
 // status shows the new pid) and SIGTERM ends them all.
 func TestDescriptorLimit(t *testing.T) {
+	parallel(t)
 	if _, err := os.Stat("/usr/bin/prlimit"); err != nil {
 		t.Skip("no prlimit")
 	}
@@ -360,23 +385,37 @@ func TestNofileRaised(t *testing.T) {
 	})
 }
 
+// oneService makes a scan dir in a new temp dir with one service, name,
+// whose run script is run (no logger), and returns the scan dir and the
+// service dir.
+func oneService(t *testing.T, name, run string) (sv, dir string) {
+	t.Helper()
+	sv = filepath.Join(t.TempDir(), "sv")
+	dir = filepath.Join(sv, name)
+	service(t, dir, run, "")
+	return sv, dir
+}
+
 // TestGoneIdle: a service that is down (./down) and whose directory is
 // removed: its supervise notices (a supervise process through inotify on
 // the scan dir, an all-in-one supervisor at the next scan), says so once
 // and ends, releasing its descriptors.
 func TestGoneIdle(t *testing.T) {
 	forEachOurMode(t, func(t *testing.T, v variant) {
-		tmp := t.TempDir()
-		sv := filepath.Join(tmp, "sv")
-		dir := filepath.Join(sv, "idle")
-		service(t, dir, "exec sleep 1000", "")
+		sv, dir := oneService(t, "idle", "exec sleep 1000")
 		os.WriteFile(filepath.Join(dir, "down"), nil, 0644)
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
 		// Set up (status.json is first written before supervise/ok is
-		// made: a removal then is a setup failure, another story).
+		// made, and ok before it is opened: a removal then is a setup
+		// failure, another story). A supervise process watches the scan
+		// dir last.
 		testkit.WaitFor(t, 10*time.Second, "supervised", func() bool {
 			_, err := os.Stat(filepath.Join(dir, "supervise", "ok"))
-			return err == nil && fileHas(filepath.Join(dir, "supervise", "status.json"), "down")
+			if err != nil || !fileHas(filepath.Join(dir, "supervise", "status.json"), "down") || svctl.OK(dir) != nil {
+				return false
+			}
+			ds := descendants(p.cmd.Process.Pid)
+			return v.name == "inprocess" || len(ds) == 1 && holdsInotify(ds[0])
 		})
 		with := openFds(p.cmd.Process.Pid)
 		removeDir(t, dir)
@@ -406,10 +445,7 @@ func TestGoneIdle(t *testing.T) {
 // warning.
 func TestStopLimit(t *testing.T) {
 	forEachOurMode(t, func(t *testing.T, v variant) {
-		tmp := t.TempDir()
-		sv := filepath.Join(tmp, "sv")
-		dir := filepath.Join(sv, "stubborn")
-		service(t, dir, "trap '' TERM; touch trapped; exec sleep 1000", "")
+		sv, dir := oneService(t, "stubborn", "trap '' TERM; touch trapped; exec sleep 1000")
 		p := startSvscan(t, sv, v.env...)
 		// up is not enough: a SIGTERM before the trap would end it at once
 		testkit.WaitFor(t, 10*time.Second, "service up, ignoring SIGTERM", func() bool {

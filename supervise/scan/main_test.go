@@ -41,7 +41,10 @@ func TestMain(m *testing.M) {
 		"svscan": svscan.Main, "supervise": supervise.Main,
 		"svc": svc.Main, "svok": svok.Main, "svstat": svstat.Main,
 		"multilog": multilog.Main,
-	}, func(dir string) { binDir = dir }))
+	}, func(dir string) {
+		binDir = dir
+		testkit.Parallel(8) // see parallel
+	}))
 }
 
 // runHelper is the body of the helper processes services use.
@@ -107,18 +110,40 @@ func variants(t *testing.T) []variant {
 	return vs
 }
 
+// forEachVariant runs f for each variant, as parallel subtests of t, which
+// runs in parallel too (see parallel).
 func forEachVariant(t *testing.T, f func(t *testing.T, v variant)) {
+	parallel(t)
 	for _, v := range variants(t) {
-		t.Run(v.name, func(t *testing.T) { f(t, v) })
+		t.Run(v.name, func(t *testing.T) { parallel(t); f(t, v) })
 	}
 }
 
 // forEachMode is forEachVariant plus the all-in-one mode (no supervise
-// processes: tests that look for them cannot use it).
+// processes: tests that look for them cannot use it), in parallel too.
 func forEachMode(t *testing.T, f func(t *testing.T, v variant)) {
 	forEachVariant(t, f)
-	t.Run("inprocess", func(t *testing.T) { f(t, variant{name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}}) })
+	t.Run("inprocess", func(t *testing.T) {
+		parallel(t)
+		f(t, variant{name: "inprocess", env: []string{"SVBRIDGE_INPROCESS=1"}})
+	})
 }
+
+// parallel marks a test that runs its own svscan (startSvscan) as one that
+// can run beside the others: each has its own temp dirs, its own svscan
+// process group, finds its supervise processes as children of its own
+// svscan, and changes nothing in the test process (no environment, working
+// directory, limits or signal handlers; script writes run scripts with
+// testkit.WriteExecutable). They spend their time waiting on services,
+// timers and the periodic scan, not on the CPU: TestMain lets eight of
+// them run at once. forEachVariant, forEachMode and forEachOurMode call it
+// for the test and its subtests.
+//
+// The tests that run a Scanner inside the test process (observer_test.go)
+// must not call it: their reaper collects every child of the process with
+// wait4(-1), the svscan processes of the others included. Not being
+// parallel, they run before the parallel ones start.
+func parallel(t *testing.T) { t.Parallel() }
 
 // proc is a running svscan.
 type proc struct {
@@ -307,7 +332,7 @@ func service(t *testing.T, dir, run, logRun string) {
 
 func script(t *testing.T, path, body string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0755); err != nil {
+	if err := testkit.WriteExecutable(path, []byte("#!/bin/sh\n"+body+"\n"), 0755); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -89,6 +89,22 @@ func (r *recorder) addedSorted() []string {
 	return added
 }
 
+// wantAdded checks the Added and Forgotten calls so far, sorted.
+func (r *recorder) wantAdded(t *testing.T, want ...string) {
+	t.Helper()
+	if added := r.addedSorted(); !slices.Equal(added, want) {
+		t.Errorf("Added/Forgotten calls %q, want %q", added, want)
+	}
+}
+
+// noWarnings fails the test if the scanner wrote any warning.
+func noWarnings(t *testing.T, warn *testkit.SyncBuffer) {
+	t.Helper()
+	if warn.String() != "" {
+		t.Errorf("warnings: %s", warn.String())
+	}
+}
+
 // scanRun is a Scanner run by a test in a goroutine.
 type scanRun struct {
 	sigs chan os.Signal
@@ -171,18 +187,14 @@ func testObserverHooks(t *testing.T, inProcess bool) {
 	if got := rec.snapshot(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("calls %q, want %q", got, want)
 	}
-	if added, want := rec.addedSorted(), []string{"Added a", "Added b"}; !slices.Equal(added, want) {
-		t.Errorf("Added/Forgotten calls %q, want %q", added, want)
-	}
+	rec.wantAdded(t, "Added a", "Added b")
 	if rec.alive < 4 {
 		t.Errorf("Alive called %d times, want at least one per loop turn (4+)", rec.alive)
 	}
 	if !fileHas(out.Name(), "b got TERM\n") {
 		t.Error("b's last line missing from its output file")
 	}
-	if warn.String() != "" {
-		t.Errorf("warnings: %s", warn.String())
-	}
+	noWarnings(t, warn)
 }
 
 // TestStopLogGrace: a service that leaves a child holding its stdout keeps
@@ -330,12 +342,8 @@ func TestLinkedServicesNamedAsLinked(t *testing.T) {
 		defer rec.mu.Unlock()
 		return slices.Contains(rec.added, "Forgotten other-pop")
 	})
-	if added, w := rec.addedSorted(), []string{"Added other-pop", "Added tinydyn-pop", "Forgotten other-pop"}; !slices.Equal(added, w) {
-		t.Errorf("Added/Forgotten calls %q, want %q", added, w)
-	}
-	if warn.String() != "" {
-		t.Errorf("warnings: %s", warn.String())
-	}
+	rec.wantAdded(t, "Added other-pop", "Added tinydyn-pop", "Forgotten other-pop")
+	noWarnings(t, warn)
 }
 
 // TestSuperviseLost: a supervise process killed while svscan runs is

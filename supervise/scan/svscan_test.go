@@ -22,6 +22,7 @@ import (
 const noPeriodic = "SVBRIDGE_SCAN_INTERVAL=1h"
 
 func TestChdirFailure(t *testing.T) {
+	parallel(t)
 	missing := filepath.Join(t.TempDir(), "nonexistent")
 	ours := exec.Command(filepath.Join(binDir, "svscan"), missing)
 	outOurs, err := ours.CombinedOutput()
@@ -212,10 +213,7 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		// with the test, or the logger would wait for it on SIGTERM.
 		t.Cleanup(func() { syscall.Kill(first, syscall.SIGKILL) })
 		// The periodic scan is at most 5 s away.
-		testkit.WaitFor(t, 12*time.Second, "a new supervise for a", func() bool {
-			pid := p.supervisors()["a"]
-			return pid != 0 && pid != main
-		})
+		p.waitNewSupervise(12*time.Second, "a new supervise for a", "a", main)
 		starts := 2
 		if adopts {
 			testkit.WaitFor(t, 10*time.Second, "the run adopted", func() bool { return supervisorOf(a) == p.supervisors()["a"] })
@@ -237,10 +235,7 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 		}
 		testkit.WaitFor(t, 10*time.Second, "the logger's supervise gone", func() bool { return reaped(logger) && (adopts || cat == 0 || !testkit.Alive(cat)) })
 		p.signal(syscall.SIGHUP)
-		testkit.WaitFor(t, 10*time.Second, "a new supervise for a/log", func() bool {
-			pid := p.supervisors()["a/log"]
-			return pid != 0 && pid != logger
-		})
+		p.waitNewSupervise(10*time.Second, "a new supervise for a/log", "a/log", logger)
 		if adopts {
 			testkit.WaitFor(t, 10*time.Second, "the logger adopted", func() bool {
 				return supervisorOf(filepath.Join(a, "log")) == p.supervisors()["a/log"]
@@ -255,6 +250,16 @@ func TestDeadSuperviseRestarted(t *testing.T) {
 			t.Fatal(err)
 		}
 		testkit.WaitFor(t, 10*time.Second, "next start logged", func() bool { return countIn(logFile, "start\n") == starts+1 })
+	})
+}
+
+// waitNewSupervise waits up to d for svscan to run a supervise for name
+// (as supervisors names it) other than old.
+func (p *proc) waitNewSupervise(d time.Duration, what, name string, old int) {
+	p.t.Helper()
+	testkit.WaitFor(p.t, d, what, func() bool {
+		pid := p.supervisors()[name]
+		return pid != 0 && pid != old
 	})
 }
 
@@ -282,10 +287,7 @@ func TestSIGHUPRescans(t *testing.T) {
 		// find it still running.
 		testkit.WaitFor(t, 10*time.Second, "supervise a gone", func() bool { return reaped(old) })
 		p.signal(syscall.SIGHUP)
-		testkit.WaitFor(t, 10*time.Second, "supervise a back after SIGHUP", func() bool {
-			pid := p.supervisors()["a"]
-			return pid != 0 && pid != old
-		})
+		p.waitNewSupervise(10*time.Second, "supervise a back after SIGHUP", "a", old)
 	})
 }
 
@@ -324,10 +326,7 @@ func TestRemovedDirKeepsSupervise(t *testing.T) {
 		if err := os.Rename(away, filepath.Join(sv, "a")); err != nil {
 			t.Fatal(err)
 		}
-		testkit.WaitFor(t, 10*time.Second, "a supervised again", func() bool {
-			pid := p.supervisors()["a"]
-			return pid != 0 && pid != pidA
-		})
+		p.waitNewSupervise(10*time.Second, "a supervised again", "a", pidA)
 	})
 }
 
@@ -382,7 +381,10 @@ func TestLogLoss(t *testing.T) {
 	debian := testkit.Daemontools("multilog")
 	forEachMode(t, func(t *testing.T, v variant) { testLogLoss(t, v, debian) })
 	// Our multilog as the logger, under our supervise.
-	t.Run("ours+multilog", func(t *testing.T) { testLogLoss(t, variant{name: "ours"}, filepath.Join(binDir, "multilog")) })
+	t.Run("ours+multilog", func(t *testing.T) {
+		parallel(t)
+		testLogLoss(t, variant{name: "ours"}, filepath.Join(binDir, "multilog"))
+	})
 }
 
 func testLogLoss(t *testing.T, v variant, multilog string) {
@@ -468,6 +470,7 @@ func checkLines(t *testing.T, dir string, n int) {
 // daemontools' words (compared with Debian's svscan with no supervise on
 // its PATH) and keeps going.
 func TestNoSupervise(t *testing.T) {
+	parallel(t)
 	tmp := t.TempDir()
 	sv := filepath.Join(tmp, "sv")
 	service(t, filepath.Join(sv, "a"), helper(t, "hang"), "")
@@ -502,6 +505,7 @@ func TestNoSupervise(t *testing.T) {
 // svscan running our supervise (found first on its PATH) for a service and
 // its logger, joined by the original's pipe.
 func TestDebianSvscanRunsOurs(t *testing.T) {
+	parallel(t)
 	testkit.NeedDaemontools(t, "svscan")
 	tmp := t.TempDir()
 	sv := filepath.Join(tmp, "sv")
@@ -546,6 +550,7 @@ func servicePidParent(t *testing.T, dir string) int {
 // supervise starts again (here after svc -dx and a SIGHUP rescan); the
 // running supervise is left alone until then.
 func TestLateLogDir(t *testing.T) {
+	parallel(t)
 	tmp := t.TempDir()
 	sv := filepath.Join(tmp, "sv")
 	a := filepath.Join(sv, "a")

@@ -143,6 +143,7 @@ func check(seqs []int, selected func(int) bool, total int) shape {
 // too. Debian's multilog is run the same way (plain script) and its loss
 // logged: it loses what it had read but not written.
 func TestKillNineLosesNothing(t *testing.T) {
+	t.Parallel() // see TestMain
 	for _, c := range []struct {
 		name     string
 		script   []string
@@ -156,6 +157,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 		{"processor", []string{"s500000", "n100", "!cat", "./log"}, false, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			r, sh := killRuns(t, ours("multilog"), c.script, c.stamped, c.selected)
 			if len(r.damaged) > 0 {
 				t.Fatalf("damaged lines: %v", r.damaged)
@@ -166,6 +168,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 		})
 	}
 	t.Run("original", func(t *testing.T) {
+		t.Parallel()
 		r, sh := killRuns(t, needOriginal(t, "multilog"), []string{"s1000000", "n100", "./log"}, false, nil)
 		t.Logf("Debian's multilog: %d lines lost in 3 kills, %d damaged", sh.missing, len(r.damaged))
 	})
@@ -277,6 +280,7 @@ func TestKillKeepsUnfinishedLine(t *testing.T) {
 // write; a kill -9 then must not lose them: the next multilog, started
 // once there is space again, logs them.
 func TestFullDiskKill(t *testing.T) {
+	t.Parallel() // see TestMain
 	mnt, filler := fullTmpfs(t)
 	const total = 600 // about 120 KB
 	pr, pw, err := os.Pipe()

@@ -22,6 +22,13 @@ import (
 // when run under that name (see testkit.Programs).
 var binDir string
 
+// The tests that compare with the original, and those that wait on a full
+// disk (multilog pauses 5 s, as daemontools does) or push megabytes
+// through a killed multilog, run in parallel (t.Parallel): each uses its
+// own temp dirs, pipes and tmpfs. The tests that give multilog a fixed
+// moment to act on a signal (settle) stay serial, and run first, with
+// nothing else of this package running; so does TestMainBuffers, which
+// runs Main (and its signal handlers) in the test process.
 func TestMain(m *testing.M) {
 	os.Exit(testkit.Programs(m, map[string]cli.Main{"multilog": Main}, func(dir string) { binDir = dir }))
 }
@@ -173,8 +180,10 @@ func lines(n int) []byte {
 }
 
 func TestCompareWithOriginal(t *testing.T) {
+	t.Parallel() // see TestMain
 	for _, c := range compareCases() {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			compare(t, c.script, c.input, c.setup, false)
 		})
 	}
@@ -184,8 +193,10 @@ func TestCompareWithOriginal(t *testing.T) {
 // which ours reads by tee(2) and takes out only once it is logged: the
 // files, messages and exit code are the same as the original's all the same.
 func TestCompareWithOriginalPipe(t *testing.T) {
+	t.Parallel() // see TestMain
 	for _, c := range compareCases() {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			compare(t, c.script, c.input, c.setup, true)
 		})
 	}
@@ -266,6 +277,7 @@ func compareCases() []compareCase {
 // TestLockedDirectory: a directory locked by a running original multilog
 // makes ours fail at once with the original's message and 111.
 func TestLockedDirectory(t *testing.T) {
+	t.Parallel() // see TestMain
 	orig := needOriginal(t, "multilog")
 	dir := t.TempDir()
 	pr, pw, err := os.Pipe()

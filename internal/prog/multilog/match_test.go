@@ -14,6 +14,7 @@ import (
 // TestMatchAgainstOriginal asks Debian's multilog which lines random
 // patterns deselect, and checks ml.Match agrees on every line.
 func TestMatchAgainstOriginal(t *testing.T) {
+	t.Parallel() // see TestMain
 	orig := needOriginal(t, "multilog")
 	rng := rand.New(rand.NewPCG(3, 4))
 	word := func(alpha string, max int) string {

@@ -286,6 +286,7 @@ func produce(w *os.File, from, to int) error {
 // again (what the killed one had written but not yet taken out of the pipe);
 // the killed current survives as an @....u file.
 func TestCrashRecovery(t *testing.T) {
+	t.Parallel() // see TestMain
 	dir := t.TempDir()
 	log := filepath.Join(dir, "log")
 	const total = 60000 // about 10 MB
@@ -354,6 +355,7 @@ func TestCrashRecovery(t *testing.T) {
 // TestFullDisk fills a small tmpfs, checks that multilog warns and waits,
 // frees the space and checks that every line arrives exactly once.
 func TestFullDisk(t *testing.T) {
+	t.Parallel() // see TestMain
 	mnt, filler := fullTmpfs(t)
 	pr, pw, err := os.Pipe()
 	if err != nil {

@@ -80,6 +80,7 @@ func orphanRun(t *testing.T, dir string) int {
 // its exit is noticed at once with an unknown code, and svc -u starts a
 // new run as usual.
 func TestAdoptAfterKill9(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc)
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, `echo $$ >> starts
@@ -141,6 +142,7 @@ i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done`, 0755)
 // TestAdoptExitNoticedAtOnce: an adopted run that exits by itself is
 // restarted after the usual pause, its exit recorded as code unknown.
 func TestAdoptExitNoticedAtOnce(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc)
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, `echo $$ >> starts
@@ -164,6 +166,7 @@ exec sleep 1000`, 0755)
 // order) leaves an older 18-byte record; the next supervise adopts the run
 // status.json vouches for instead of starting a second one.
 func TestAdoptAfterKillBetweenWrites(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, `echo $$ >> starts
 exec sleep 1000`, 0755)
@@ -194,12 +197,14 @@ exec sleep 1000`, 0755)
 // the service (its start time differs from the recorded one: the pid was
 // reused) is not adopted nor signalled; ./run is started.
 func TestNoAdoptionOfReusedPid(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc)
 	for _, tc := range []struct {
 		name string
 		json bool // write a status.json naming the process
 	}{{"wrong start time", true}, {"no status.json", false}} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "svc")
 			writeRun(t, dir, "echo $$ >> starts\nexec sleep 1000", 0755)
 			other := testkit.Unrelated(t)

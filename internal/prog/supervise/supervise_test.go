@@ -30,9 +30,14 @@ const (
 	debSvok      = "/usr/bin/svok"
 )
 
+// Every test runs in parallel with the others, eight at once: each runs
+// supervise processes on its own temp dirs and waits on them (and on
+// supervise's one-second timers), changing nothing in the test process.
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, []string{"./cmd/supervise"}, nil,
-		func(dir string) { ours = filepath.Join(dir, "supervise") }))
+	os.Exit(testbin.Main(m, []string{"./cmd/supervise"}, nil, func(dir string) {
+		ours = filepath.Join(dir, "supervise")
+		testkit.Parallel(8)
+	}))
 }
 
 // needDebian skips the test unless Debian's supervise and the programs bins
@@ -79,7 +84,7 @@ func writeRun(t *testing.T, dir, body string, mode os.FileMode) {
 	if err := os.MkdirAll(dir, 0755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+body+"\n"), mode); err != nil {
+	if err := testkit.WriteExecutable(filepath.Join(dir, "run"), []byte("#!/bin/sh\n"+body+"\n"), mode); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -87,6 +92,7 @@ func writeRun(t *testing.T, dir, body string, mode os.FileMode) {
 // TestBadInputLikeDebian runs Debian's supervise and ours on the same bad
 // input, in twin directories, and compares messages and exit codes.
 func TestBadInputLikeDebian(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	cases := []struct {
 		name  string
@@ -108,6 +114,7 @@ func TestBadInputLikeDebian(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var res [2]result
 			for i, prog := range []string{debSupervise, ours} {
 				root := t.TempDir()
@@ -131,6 +138,7 @@ func TestBadInputLikeDebian(t *testing.T) {
 // TestBadRunLikeDebian: a missing or non-executable run is reported about
 // once a second and supervise keeps going, with the same words.
 func TestBadRunLikeDebian(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	for _, c := range []struct {
 		name string
@@ -141,6 +149,7 @@ func TestBadRunLikeDebian(t *testing.T) {
 		{"not executable", 0644, "supervise: fatal: unable to start s/run: access denied"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			for _, prog := range []string{debSupervise, ours} {
 				root := t.TempDir()
 				os.Mkdir(filepath.Join(root, "s"), 0755)
@@ -284,6 +293,7 @@ while :; do sleep 0.05; done`
 // TestDebianToolsDriveOurs: Debian's svc, svstat and svok against our
 // supervise, every control letter.
 func TestDebianToolsDriveOurs(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc, debSvstat, debSvok)
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, trapScript, 0755)
@@ -375,6 +385,7 @@ func pidOf(line string) string {
 // TestSvstatSameAsDebian puts Debian's supervise and ours in the same
 // states and compares svstat's lines modulo names, pids and seconds.
 func TestSvstatSameAsDebian(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc, debSvstat)
 	norm := regexp.MustCompile(`pid \d+|\d+ seconds`)
 	root := t.TempDir()
@@ -426,6 +437,7 @@ func TestSvstatSameAsDebian(t *testing.T) {
 // TestLockAgainstDebian: our supervise and Debian's exclude each other
 // with the same lock and the same message.
 func TestLockAgainstDebian(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc)
 	for _, pair := range [][2]string{{ours, debSupervise}, {debSupervise, ours}, {ours, ours}} {
 		root := t.TempDir()
@@ -460,6 +472,7 @@ func TestLockAgainstDebian(t *testing.T) {
 // module and golang.org/x/sys are allowed) and its symbol table (no code of
 // those packages).
 func TestLeanBinaryDeps(t *testing.T) {
+	t.Parallel()
 	info, err := buildinfo.ReadFile(ours)
 	if err != nil {
 		t.Fatal(err)
@@ -499,6 +512,7 @@ func TestLeanBinaryDeps(t *testing.T) {
 // GOMAXPROCS=1 the lean binary gives itself; a GOMAXPROCS set by the user
 // reaches the service unchanged.
 func TestServiceEnvironment(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc)
 	for _, user := range []string{"", "3"} {
 		dir := filepath.Join(t.TempDir(), "svc")
@@ -562,6 +576,7 @@ func ctxSwitches(t *testing.T, pid int) int {
 // TestIdleNoWakeups: once the service is up and nothing happens, supervise
 // does not run at all (no tickers, no hourly wake-up as daemontools has).
 func TestIdleNoWakeups(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvstat, debSvc)
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, "exec sleep 1000", 0755)
@@ -580,6 +595,7 @@ func TestIdleNoWakeups(t *testing.T) {
 // TestControlRegularFileEmpty: daemontools keeps running (spinning on the
 // file); ours keeps running too, says so once, and svc works afterwards.
 func TestControlRegularFileEmpty(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc, debSvstat)
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, "exec sleep 1000", 0755)
@@ -602,6 +618,7 @@ func TestControlRegularFileEmpty(t *testing.T) {
 // supervise/ are the same as Debian's supervise creates (plus our
 // status.json), and status is 18 bytes.
 func TestFilesLikeDebian(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc, debSvstat)
 	listing := func(dir string) map[string]string {
 		ents, err := os.ReadDir(filepath.Join(dir, "supervise"))
@@ -647,6 +664,7 @@ func TestFilesLikeDebian(t *testing.T) {
 // TestUnderDebianSvscan: Debian's svscan runs our supervise (first in
 // PATH) for a service and its logger, joined by svscan's pipe.
 func TestUnderDebianSvscan(t *testing.T) {
+	t.Parallel()
 	needDebian(t, debSvc, debSvstat, "/usr/bin/svscan")
 	root := t.TempDir()
 	a := filepath.Join(root, "a")
@@ -696,6 +714,7 @@ func TestUnderDebianSvscan(t *testing.T) {
 // a status that cannot be replaced (a directory in the way), is a warning
 // (the same words), and supervise keeps supervising.
 func TestStatusWriteFailureLikeDebian(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	for _, tc := range []struct{ dir, want string }{
 		{"status.new", "supervise: warning: unable to open s/supervise/status.new: is a directory"},

@@ -45,7 +45,7 @@ func startRig(t *testing.T, supervise string, drive tools) *driveRig {
 	r := &driveRig{t: t, root: t.TempDir(), drive: drive, exited: make(chan struct{})}
 	r.dir = filepath.Join(r.root, "s")
 	os.Mkdir(r.dir, 0755)
-	if err := os.WriteFile(filepath.Join(r.dir, "run"), []byte(runScript), 0755); err != nil {
+	if err := testkit.WriteExecutable(filepath.Join(r.dir, "run"), []byte(runScript), 0755); err != nil {
 		t.Fatal(err)
 	}
 	r.sup = exec.Command(supervise, "s")
@@ -223,23 +223,28 @@ func exercise(t *testing.T, r *driveRig, extra bool) {
 }
 
 func TestOurToolsDriveDebianSupervise(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	for _, o := range bothOurs() {
 		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
 			exercise(t, startRig(t, "/usr/bin/supervise", o), false)
 		})
 	}
 }
 
 func TestDebianToolsDriveOurSupervise(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	exercise(t, startRig(t, filepath.Join(binDir, "supervise"), debian), false)
 }
 
 func TestOurToolsDriveOurSupervise(t *testing.T) {
+	t.Parallel()
 	needDebian(t) // svstat is compared with Debian's at every step
 	for _, o := range bothOurs() {
 		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
 			exercise(t, startRig(t, filepath.Join(binDir, "supervise"), o), true)
 		})
 	}

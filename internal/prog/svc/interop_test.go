@@ -42,6 +42,10 @@ func testMain(m *testing.M) int {
 	return testbin.Main(m, []string{"./cmd/..."}, []string{"svc", "svok", "svstat"},
 		func(dir string) {
 			binDir = dir
+			// The tests that run programs (this file, drive_test.go) run
+			// in parallel, eight at once: each works in its own temp dirs
+			// and waits on processes, changing nothing in the test process.
+			testkit.Parallel(8)
 			lean := filepath.Join(dir, "lean")
 			if err := os.Mkdir(lean, 0o755); err != nil {
 				panic(err)
@@ -237,6 +241,7 @@ var badInputs = []struct {
 // fresh copy of each bad input and compares exit code, stdout, stderr and
 // the bytes left in supervise/control.
 func TestBadInputsMatchDebian(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	commands := [][]string{
 		{"svc", "d"},
@@ -299,6 +304,7 @@ func TestBadInputsMatchDebian(t *testing.T) {
 // TestUsageNamesArgv0 checks that getopt's message names the program as
 // invoked (after the last slash) while the usage line stays svc's.
 func TestUsageNamesArgv0(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	dir := t.TempDir()
 	os.Symlink("/usr/bin/svc", filepath.Join(dir, "their-ctl"))
@@ -318,6 +324,7 @@ func TestUsageNamesArgv0(t *testing.T) {
 // service dir it may not enter and on one whose supervise/ it may not
 // search (as root, permission checks would not apply).
 func TestPermissionsMatchDebian(t *testing.T) {
+	t.Parallel()
 	needDebian(t)
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run the programs as nobody")
