@@ -199,6 +199,12 @@ func (n *notifySocket) allowed(cred *syscall.Ucred, now time.Time) bool {
 	}
 	pid := int(n.s.runPid.Load())
 	if pid <= 0 {
+		// a ./run being started may be the sender: wait for its pid
+		n.s.spawning.Lock()
+		pid = int(n.s.runPid.Load())
+		n.s.spawning.Unlock()
+	}
+	if pid <= 0 {
 		return false
 	}
 	if r := n.refused; r.pid == pid && r.uid == cred.Uid && now.Before(r.until) {

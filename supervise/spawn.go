@@ -89,7 +89,12 @@ func (s *Supervisor) spawnRun() Input {
 		Files: files,
 		Sys:   &syscall.SysProcAttr{Setsid: killpg},
 	}
+	s.spawning.Lock()
 	pid, err := s.cfg.Reaper.Start("./"+svdir.Run, []string{"./" + svdir.Run}, attr, s.reaped)
+	if err == nil {
+		s.runPid.Store(int64(pid)) // as the machine's step will
+	}
+	s.spawning.Unlock()
 	if writeFd >= 0 {
 		syscall.Close(writeFd)
 	}

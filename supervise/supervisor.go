@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -80,6 +81,7 @@ type Supervisor struct {
 
 	notify     *notifySocket
 	runPid     atomic.Int64 // the machine's run pid, for the notify socket's reader
+	spawning   sync.Mutex   // held from the fork of ./run until runPid names it (notify.go allowed)
 	readyPipe  *os.File     // read end of the notification-fd pipe of the current run
 	killpg     bool         // the current run was started as a group leader
 	warnedNfd  bool
