@@ -15,6 +15,7 @@ import (
 // refusing a sender it cannot yet compare with the run. Many services at
 // once, so that some message does come early.
 func TestNotifyFirstThingCounts(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to run the service as nobody")
 	}

@@ -15,6 +15,7 @@ import (
 // killed keeps the NOTIFY_SOCKET it was started with; the new supervise
 // listens there again, so the run's later READY=1 and STATUS= count.
 func TestAdoptedRunStillNotifies(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "svc")
 	writeRun(t, dir, `echo $$ >> starts
 echo "$NOTIFY_SOCKET" > socket
