@@ -40,8 +40,12 @@ exec sleep 1000`, 0755)
 	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0644); err != nil {
 		t.Fatal(err)
 	}
-	st = waitState(t, dir, "READY=1 from the adopted run", func(st *state.Status) bool { return st.Ready })
-	if st.StatusText != "after-adoption" || st.Pid != pid {
+	// READY=1 and STATUS= come in one message, and are written one
+	// after the other
+	st = waitState(t, dir, "READY=1 and STATUS= from the adopted run", func(st *state.Status) bool {
+		return st.Ready && st.StatusText == "after-adoption"
+	})
+	if st.Pid != pid {
 		t.Fatalf("after READY=1: %+v", st)
 	}
 	waitStarts(t, dir, pid)
