@@ -301,6 +301,24 @@ func ppid(pid int) int {
 // finds the supervise still running.
 func reaped(pid int) bool { return syscall.Kill(pid, 0) == syscall.ESRCH }
 
+// waitRunExeced waits until the run of dir, started by the supervise
+// process sup, has executed ./run: until then the forked child is a copy of
+// sup holding its descriptors, the lock among them (Debian's supervise sets
+// close-on-exec on it), so a kill -9 of sup would leave the lock held and
+// svscan would leave the directory alone.
+func waitRunExeced(t *testing.T, dir string, sup int) {
+	t.Helper()
+	supExe, err := os.Readlink("/proc/" + strconv.Itoa(sup) + "/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitFor(t, 10*time.Second, "./run of "+dir+" executed", func() bool {
+		pid := servicePid(dir)
+		exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+		return pid != 0 && err == nil && exe != supExe
+	})
+}
+
 // servicePid is the pid supervise/status shows for dir (0: down or unknown).
 func servicePid(dir string) int {
 	b, err := os.ReadFile(filepath.Join(dir, "supervise", "status"))

@@ -281,6 +281,7 @@ func TestSIGHUPRescans(t *testing.T) {
 		p := startSvscan(t, sv, append(v.env, noPeriodic)...)
 		testkit.WaitFor(t, 10*time.Second, "supervise a", func() bool { return p.supervisors()["a"] != 0 })
 		old := p.supervisors()["a"]
+		waitRunExeced(t, filepath.Join(sv, "a"), old)
 		syscall.Kill(old, syscall.SIGKILL)
 		// Gone means reaped by svscan (see reaped), not merely no longer
 		// showing its command line or a zombie: a SIGHUP before that would
