@@ -24,7 +24,9 @@ func journalLogCommand(e *cli.Env, socket string) *cobra.Command {
 SYSLOG_IDENTIFIER=NAME and SVC_NAME=NAME (journalctl -t NAME), for use as
 "exec svbridge journal-log NAME" in a log/run instead of multilog. While journald
 cannot be reached it waits and retries (saying so once), so no line is lost
-and the service feels back-pressure. Exit codes: 0 at end of input, 111 when
+and the service feels back-pressure. A journald restart or crash loses
+nothing; stopping journald's socket units drops what it had not yet read,
+for every client of journald. Exit codes: 0 at end of input, 111 when
 journald's socket cannot be opened or stdin fails, 100 usage.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
