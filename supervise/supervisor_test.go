@@ -202,14 +202,16 @@ func wait18(t *testing.T, dir, what string, cond func(status.Status) bool) {
 
 const hang = "exec sleep 1000"
 
-// waitSleeping waits until pid, a ./run that is hang, has exec'd sleep:
+// waitSleeping waits until pid, a ./run that is hang, sleeps in sleep(1):
 // the status shows the pid from the fork on, before the shell has even
-// read ./run.
+// read ./run, and right after the exec of sleep the dynamic loader still
+// holds libc open (a descriptor 3 of its own).
 func waitSleeping(t *testing.T, pid int) {
 	t.Helper()
-	testkit.WaitFor(t, 10*time.Second, "exec of sleep", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "sleep(1) sleeping", func() bool {
 		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-		return strings.HasSuffix(exe, "/sleep")
+		wchan, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
+		return strings.HasSuffix(exe, "/sleep") && strings.Contains(string(wchan), "nanosleep")
 	})
 }
 
