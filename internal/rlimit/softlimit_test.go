@@ -339,12 +339,16 @@ func scanLimits(t *testing.T, argv0, path string, args []string, env []string) (
 	t.Helper()
 	d, svc := limitsService(t)
 	os.WriteFile(filepath.Join(svc, "run"), []byte(strings.Replace(runLimits, "\necho $$", "\nenv >environ\necho $$", 1)), 0o755)
-	cmd := &exec.Cmd{Path: path, Args: append(append([]string{argv0}, args...), d), Env: env}
+	// In a process group of its own, so that the end kills the whole
+	// tree: under SysV svscanboot's svscan and readproctitle are its
+	// children, and would run on after it.
+	cmd := &exec.Cmd{Path: path, Args: append(append([]string{argv0}, args...), d), Env: env,
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
-		cmd.Process.Kill()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
 		exec.Command(ours("svc"), "-dx", svc).Run()
 		killRun(svc)
