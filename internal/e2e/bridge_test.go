@@ -109,7 +109,6 @@ func countEvent(es []entry, kind string) int {
 	return n
 }
 
-// waitEntries polls the journal until cond accepts the entries.
 // consecutiveTicks waits until the ticker has an entry received more
 // than a second after since, and checks that its entries are "tick 0",
 // "tick 1"... with none lost, doubled or out of order. It returns their
@@ -136,6 +135,7 @@ func consecutiveTicks(t *testing.T, c *sdh.Container, since int64) int {
 	}
 }
 
+// waitEntries polls the journal until cond accepts the entries.
 func waitEntries(t *testing.T, c *sdh.Container, what, args string, cond func([]entry) bool) []entry {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -489,10 +489,10 @@ func TestSystemdBridge(t *testing.T) {
 		defer c.Sh("rm -f /run/ticker.hold")
 		held := strings.TrimSpace(c.Eventually(t, "ticker holds", 10*time.Second, "cat /run/ticker.held 2>/dev/null || true",
 			func(s string) bool { return strings.TrimSpace(s) != "" }))
-		if n, err := strconv.Atoi(held); err != nil || n < 1 {
+		last, err := strconv.Atoi(held)
+		if err != nil || last < 1 {
 			t.Fatalf("ticker held after %q ticks", held)
 		}
-		last, _ := strconv.Atoi(held)
 		waitEntries(t, c, "the ticks before the outage", "-t ticker", func(es []entry) bool {
 			return len(es) > 0 && es[len(es)-1]["MESSAGE"] == "tick "+strconv.Itoa(last-1)
 		})
