@@ -348,10 +348,13 @@ func TestFinishArgs(t *testing.T) {
 }
 
 func TestTimeoutKill(t *testing.T) {
-	dir := newService(t, "trap '' TERM; while :; do sleep 0.1; done", map[string]string{"timeout-kill": "300"})
+	dir := newService(t, "trap '' TERM; touch trapped; while :; do sleep 0.1; done", map[string]string{"timeout-kill": "300"})
 	s := start(t, dir)
 	s.wait("up", func(st *state.Status) bool { return st.Pid != 0 })
-	time.Sleep(50 * time.Millisecond) // let the shell install its trap
+	testkit.WaitFor(t, 10*time.Second, "the shell's TERM trap", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "trapped"))
+		return err == nil
+	})
 	s.ctl("d")
 	st := s.wait("killed", func(st *state.Status) bool { return st.State == state.Down })
 	if st.LastExit.Signal != int(syscall.SIGKILL) {
