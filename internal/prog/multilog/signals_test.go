@@ -171,6 +171,12 @@ func TestAlarmRotates(t *testing.T) {
 		log := filepath.Join(dir, "log")
 		s.write(t, "first\n")
 		testkit.WaitFor(t, 10*time.Second, "first in current", func() bool { return readFile(filepath.Join(log, "current")) == "first\n" })
+		original := bin != ours("multilog")
+		if original {
+			// As TERM in TestTermAtLineEnd: an ALRM taken before read(2)
+			// would wait for more input.
+			waitInRead(t, s.cmd.Process.Pid, "the original multilog waiting in read(2)")
+		}
 		s.cmd.Process.Signal(syscall.SIGALRM)
 		testkit.WaitFor(t, 10*time.Second, "a finished file", func() bool { return len(finished(t, log)) == 1 })
 		f := finished(t, log)[0]
@@ -181,8 +187,14 @@ func TestAlarmRotates(t *testing.T) {
 			t.Errorf("mode %v", fi.Mode())
 		}
 		// An empty current is not rotated.
-		s.cmd.Process.Signal(syscall.SIGALRM)
-		settle() // let the signal be handled before the next line comes
+		if original {
+			waitInRead(t, s.cmd.Process.Pid, "the original multilog waiting in read(2)")
+			s.cmd.Process.Signal(syscall.SIGALRM)
+			waitInRead(t, s.cmd.Process.Pid, "the original multilog back in read(2) with ALRM taken")
+		} else {
+			s.cmd.Process.Signal(syscall.SIGALRM)
+			settle() // let the signal be handled before the next line comes
+		}
 		s.write(t, "second\n")
 		testkit.WaitFor(t, 10*time.Second, "second in current", func() bool { return readFile(filepath.Join(log, "current")) == "second\n" })
 		if n := len(finished(t, log)); n != 1 {
