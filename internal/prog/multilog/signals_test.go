@@ -283,7 +283,8 @@ func waitInRead(t *testing.T, pid int, what string) {
 		// Read after the status: a signal's delivery takes the process
 		// out of read(2), so this is a read(2) that came after it.
 		w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
-		return len(st) > 0 && strings.HasSuffix(string(w), "pipe_read") // anon_pipe_read on newer kernels
+		// pipe_read; anon_pipe_read on newer kernels, pipe_wait on older ones
+		return len(st) > 0 && (strings.HasSuffix(string(w), "pipe_read") || string(w) == "pipe_wait")
 	})
 }
 
