@@ -442,12 +442,16 @@ func TestGoneIdle(t *testing.T) {
 
 // TestStopLimit: a service that ignores SIGTERM does not keep svscan from
 // ending: DefaultStopLimit after SIGTERM, what is left is killed, with one
-// warning.
+// warning, and svscan returns once that is gone too. The service holds
+// 512 MiB, so that its end after SIGKILL takes the kernel longer than its
+// supervise's (10-50 ms here). Before svscan waited for it, 1.5 GiB made
+// this test fail 1 run in 2 on an idle machine, and with sleep(1) as the
+// service it failed once in 8 runs of the whole suite under load.
 func TestStopLimit(t *testing.T) {
 	forEachOurMode(t, func(t *testing.T, v variant) {
-		sv, dir := oneService(t, "stubborn", "trap '' TERM; touch trapped; exec sleep 1000")
+		sv, dir := oneService(t, "stubborn", helper(t, "stubborn", "MB=512", "READY=trapped"))
 		p := startSvscan(t, sv, v.env...)
-		// up is not enough: a SIGTERM before the trap would end it at once
+		// up is not enough: a SIGTERM before it ignores TERM would end it
 		testkit.WaitFor(t, 10*time.Second, "service up, ignoring SIGTERM", func() bool {
 			_, err := os.Stat(filepath.Join(dir, "trapped"))
 			return servicePid(dir) != 0 && err == nil

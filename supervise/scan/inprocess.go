@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/svbridge/svbridge/supervise"
+	"github.com/svbridge/svbridge/supervise/pidfd"
 	"github.com/svbridge/svbridge/supervise/svdir"
 )
 
@@ -72,13 +73,14 @@ func (p *inProcess) control(_ string, cmds []byte) error {
 }
 
 // signal: SIGKILL is svc -dxk (the supervisor kills its service and
-// exits), any other signal svc -dx.
-func (p *inProcess) signal(sig syscall.Signal) {
+// exits once it has reaped it), any other signal svc -dx.
+func (p *inProcess) signal(sig syscall.Signal) []*pidfd.Proc {
 	if sig == syscall.SIGKILL {
 		p.sup.Control([]byte("dxk"))
 	} else {
 		p.sup.Control([]byte("dx"))
 	}
+	return nil
 }
 
 func (p *inProcess) checkDir() { p.sup.CheckDir() }

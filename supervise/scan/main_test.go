@@ -54,6 +54,9 @@ func TestMain(m *testing.M) {
 //	        long after every 200 lines, so a test can act while it writes.
 //	hang:   creates $READY (if set) once SIGTERM is caught, waits for
 //	        SIGTERM, prints $MSG, exits 0.
+//	stubborn: ignores SIGTERM, fills $MB MiB of memory (so that its end
+//	        after SIGKILL takes the kernel a while: tens of milliseconds),
+//	        creates $READY, and waits for ever.
 func runHelper(name string) int {
 	switch name {
 	case "writer":
@@ -88,6 +91,15 @@ func runHelper(name string) int {
 			fmt.Println(m)
 		}
 		return 0
+	case "stubborn":
+		signal.Ignore(syscall.SIGTERM)
+		mb, _ := strconv.Atoi(os.Getenv("MB"))
+		mem := make([]byte, mb<<20)
+		for i := 0; i < len(mem); i += 4096 {
+			mem[i] = 1
+		}
+		os.WriteFile(os.Getenv("READY"), nil, 0644)
+		select {}
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper", name)
 	return 2

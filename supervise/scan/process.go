@@ -71,8 +71,16 @@ func (p *process) control(path string, cmds []byte) error { return svctl.Control
 // signal sends sig to the supervise's children (to the process group of a
 // child that leads one), with SIGCONT after SIGTERM, then to the supervise
 // itself (through its pidfd when it is not a child).
-func (p *process) signal(sig syscall.Signal) {
+func (p *process) signal(sig syscall.Signal) (killed []*pidfd.Proc) {
 	for _, c := range children(p.pid) {
+		if sig == syscall.SIGKILL {
+			// Held before the kill: its end is what the caller waits for.
+			if st, err := pidfd.StartTime(c); err == nil {
+				if h, err := pidfd.Open(c, st); err == nil {
+					killed = append(killed, h)
+				}
+			}
+		}
 		if pg, err := syscall.Getpgid(c); err == nil && pg == c {
 			syscall.Kill(-c, sig)
 		}
@@ -86,6 +94,7 @@ func (p *process) signal(sig syscall.Signal) {
 	} else {
 		syscall.Kill(p.pid, sig)
 	}
+	return killed
 }
 
 // checkDir does nothing: a supervise process watches its directory itself.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/svbridge/svbridge/internal/cli"
 	"github.com/svbridge/svbridge/internal/inotify"
+	"github.com/svbridge/svbridge/supervise/pidfd"
 )
 
 // retryControl is the retry period of svc commands while stopping.
@@ -41,9 +42,10 @@ type Scanner struct {
 	stopping bool
 	lastScan time.Time
 
-	noFds    []string  // supervise not started for want of descriptors since the last scan
-	stopAt   time.Time // SIGTERM arrived
-	forcedAt time.Time // StopLimit passed: what was left has been killed
+	noFds    []string      // supervise not started for want of descriptors since the last scan
+	stopAt   time.Time     // SIGTERM arrived
+	forcedAt time.Time     // StopLimit passed: what was left has been killed
+	killed   []*pidfd.Proc // services killed then, not children of this process
 }
 
 // New returns a Scanner for cfg.
@@ -109,6 +111,9 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 			s.stopStep(now)
 			if s.running() == 0 || !s.forcedAt.IsZero() && now.Sub(s.forcedAt) >= forceGrace {
 				s.closeAll()
+				// A killed process ends when the kernel next runs it:
+				// svscan returns once they have, not just their supervise.
+				waitAll(s.killed, forceGrace)
 				if s.cfg.OwnCgroup {
 					s.endLeftovers()
 				}

@@ -3,6 +3,8 @@ package scan
 import (
 	"os"
 	"syscall"
+
+	"github.com/svbridge/svbridge/supervise/pidfd"
 )
 
 // A supervisor is one running supervise of a directory as the scanner
@@ -15,8 +17,11 @@ type supervisor interface {
 	// now (relative to the scan directory: it may have been renamed).
 	control(path string, cmds []byte) error
 	// signal ends the supervisor and its service by sig: SIGTERM when its
-	// FIFO cannot reach it, SIGKILL when the stop limit has passed.
-	signal(sig syscall.Signal)
+	// FIFO cannot reach it, SIGKILL when the stop limit has passed. With
+	// SIGKILL it returns the processes it killed whose end is not the
+	// supervisor's own (a supervise process's children), held by pidfd,
+	// for the caller to wait on.
+	signal(sig syscall.Signal) (killed []*pidfd.Proc)
 	// checkDir: the directory has left the scan directory.
 	checkDir()
 	// exitedNow reports, without waiting, an end that may not have been

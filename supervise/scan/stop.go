@@ -64,7 +64,7 @@ func (s *Scanner) force(now time.Time) {
 	for _, e := range s.entries {
 		for _, sup := range []supervisor{e.main, e.log} {
 			if sup != nil {
-				sup.signal(syscall.SIGKILL)
+				s.killed = append(s.killed, sup.signal(syscall.SIGKILL)...)
 			}
 		}
 	}
