@@ -113,7 +113,7 @@ func (s *Scanner) Run(sigs <-chan os.Signal) int {
 				s.closeAll()
 				// A killed process ends when the kernel next runs it:
 				// svscan returns once they have, not just their supervise.
-				waitAll(s.killed, forceGrace)
+				waitAll(s.killed, time.Until(s.forcedAt.Add(forceGrace)))
 				if s.cfg.OwnCgroup {
 					s.endLeftovers()
 				}
