@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	forceGrace       = 3 * time.Second // all-in-one: after the kill, how long before svscan returns anyway
+	forceGrace       = 3 * time.Second // after the kill, how long svscan waits at most for what it killed to end
 	unreachableAfter = time.Second     // FIFO failures this long make svscan signal a supervise itself
 )
 
