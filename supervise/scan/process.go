@@ -70,7 +70,8 @@ func (p *process) control(path string, cmds []byte) error { return svctl.Control
 
 // signal sends sig to the supervise's children (to the process group of a
 // child that leads one), with SIGCONT after SIGTERM, then to the supervise
-// itself (through its pidfd when it is not a child).
+// itself (through its pidfd when it is not a child). With SIGKILL it
+// returns the children it killed, held by pidfd.
 func (p *process) signal(sig syscall.Signal) (killed []*pidfd.Proc) {
 	for _, c := range children(p.pid) {
 		if sig == syscall.SIGKILL {
