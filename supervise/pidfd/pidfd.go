@@ -66,7 +66,28 @@ func BootID() string {
 // still the one that started at start (clock ticks after boot) and has not
 // exited.
 func Open(pid int, start uint64) (*Proc, error) {
-	if pid <= 0 || start == 0 {
+	if start == 0 {
+		return nil, ErrNotSame
+	}
+	p, err := OpenCurrent(pid)
+	if err != nil {
+		return nil, err
+	}
+	// Checked after the descriptor is open: if the start time still
+	// matches now, the descriptor holds the recorded process.
+	if st, err := StartTime(pid); err != nil || st != start {
+		p.Close()
+		return nil, ErrNotSame
+	}
+	return p, nil
+}
+
+// OpenCurrent opens a pid file descriptor on the process pid names now,
+// which must not have exited: for a pid just read from /proc, where there
+// is no recorded start time to check. From then on the descriptor holds
+// that process, whoever gets the pid later.
+func OpenCurrent(pid int) (*Proc, error) {
+	if pid <= 0 {
 		return nil, ErrNotSame
 	}
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
@@ -77,9 +98,7 @@ func Open(pid int, start uint64) (*Proc, error) {
 		return nil, err
 	}
 	p := &Proc{Pid: pid, f: os.NewFile(uintptr(fd), "pidfd")}
-	// Checked after the descriptor is open: if the start time still
-	// matches now, the descriptor holds the recorded process.
-	if st, err := StartTime(pid); err != nil || st != start || !p.Alive() {
+	if !p.Alive() {
 		p.Close()
 		return nil, ErrNotSame
 	}

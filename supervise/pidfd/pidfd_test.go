@@ -123,3 +123,24 @@ func TestGetFD(t *testing.T) {
 		t.Fatalf("read %q", b[:n])
 	}
 }
+
+// TestOpenCurrent: a running process opens; pid 0 and an exited process
+// (a zombie not yet waited for) do not.
+func TestOpenCurrent(t *testing.T) {
+	c := startSleep(t)
+	p, err := OpenCurrent(c.Process.Pid)
+	if err != nil || p.Pid != c.Process.Pid || !p.Alive() {
+		t.Fatalf("open a running process: %v", err)
+	}
+	defer p.Close()
+	if _, err := OpenCurrent(0); !errors.Is(err, ErrNotSame) {
+		t.Fatalf("pid 0: %v", err)
+	}
+	c.Process.Signal(syscall.SIGKILL)
+	if !p.Wait() {
+		t.Fatal("Wait did not see the end")
+	}
+	if _, err := OpenCurrent(c.Process.Pid); !errors.Is(err, ErrNotSame) {
+		t.Fatalf("a zombie opened: %v", err)
+	}
+}

@@ -114,11 +114,7 @@ func (s *Scanner) endLeftovers() {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		var procs []*pidfd.Proc
 		for _, pid := range readProcs(path) {
-			st, err := pidfd.StartTime(pid)
-			if err != nil {
-				continue
-			}
-			p, err := pidfd.Open(pid, st)
+			p, err := pidfd.OpenCurrent(pid)
 			if err != nil {
 				continue
 			}

@@ -76,10 +76,8 @@ func (p *process) signal(sig syscall.Signal) (killed []*pidfd.Proc) {
 	for _, c := range children(p.pid) {
 		if sig == syscall.SIGKILL {
 			// Held before the kill: its end is what the caller waits for.
-			if st, err := pidfd.StartTime(c); err == nil {
-				if h, err := pidfd.Open(c, st); err == nil {
-					killed = append(killed, h)
-				}
+			if h, err := pidfd.OpenCurrent(c); err == nil {
+				killed = append(killed, h)
 			}
 		}
 		if pg, err := syscall.Getpgid(c); err == nil && pg == c {
