@@ -428,6 +428,13 @@ func (s *Supervisor) closeFiles() {
 		s.notify.close()
 	}
 	if s.lock != nil {
+		// Unlock, then close: a child of this process between its fork
+		// and its exec holds a copy of every descriptor, and the lock
+		// would outlive the close until that exec. All-in-one svscan (and
+		// any process that runs supervisors) forks all the time, and a
+		// supervisor started on this directory right after would find it
+		// locked.
+		syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
 		s.lock.Close()
 	}
 }

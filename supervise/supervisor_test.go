@@ -263,6 +263,56 @@ func TestSuperviseUpDown(t *testing.T) {
 	s2.ctl("x")
 }
 
+// TestLockFreeAtExit: once a supervisor has exited, its directory's lock is
+// free at once, although this process forks all the time (as all-in-one
+// svscan does): a child between its fork and its exec holds a copy of
+// every descriptor, the lock's too, and only an unlock before the close
+// frees the lock for that moment.
+func TestLockFreeAtExit(t *testing.T) {
+	dir := newService(t, hang, map[string]string{"down": ""})
+	stop := make(chan struct{})
+	var forks sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		forks.Add(1)
+		go func() {
+			defer forks.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				done := make(chan struct{})
+				if _, err := testReaper.Start("/bin/true", []string{"true"}, &syscall.ProcAttr{}, func(int, syscall.WaitStatus) { close(done) }); err != nil {
+					t.Error(err)
+					return
+				}
+				<-done
+			}
+		}()
+	}
+	defer func() { close(stop); forks.Wait() }()
+	for i := 0; i < 300; i++ {
+		s := start(t, dir)
+		s.ctl("x")
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no exit after x")
+		}
+		fd, err := syscall.Open(filepath.Join(dir, "supervise/lock"), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		syscall.Flock(fd, syscall.LOCK_UN)
+		syscall.Close(fd)
+		if err != nil {
+			t.Fatalf("exit %d: the lock is still held: %v", i+1, err)
+		}
+	}
+}
+
 func TestRestartPause(t *testing.T) {
 	t.Parallel() // see TestMain
 	dir := newService(t, "echo run >> starts; exit 3", nil)
