@@ -270,28 +270,14 @@ func TestSuperviseUpDown(t *testing.T) {
 // frees the lock for that moment.
 func TestLockFreeAtExit(t *testing.T) {
 	dir := newService(t, hang, map[string]string{"down": ""})
-	stop := make(chan struct{})
-	var forks sync.WaitGroup
-	for i := 0; i < 2; i++ {
-		forks.Add(1)
-		go func() {
-			defer forks.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				done := make(chan struct{})
-				if _, err := testReaper.Start("/bin/true", []string{"true"}, &syscall.ProcAttr{}, func(int, syscall.WaitStatus) { close(done) }); err != nil {
-					t.Error(err)
-					return
-				}
-				<-done
-			}
-		}()
-	}
-	defer func() { close(stop); forks.Wait() }()
+	testkit.Forking(t, 2, func() error {
+		done := make(chan struct{})
+		_, err := testReaper.Start("/bin/true", []string{"true"}, &syscall.ProcAttr{}, func(int, syscall.WaitStatus) { close(done) })
+		if err == nil {
+			<-done
+		}
+		return err
+	})
 	for i := 0; i < 300; i++ {
 		s := start(t, dir)
 		s.ctl("x")

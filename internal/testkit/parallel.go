@@ -5,7 +5,9 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync"
 	"syscall"
+	"testing"
 )
 
 // Parallel lets up to n parallel tests (t.Parallel) run at once in a
@@ -36,4 +38,32 @@ func WriteExecutable(path string, data []byte, perm os.FileMode) error {
 	syscall.ForkLock.RLock()
 	defer syscall.ForkLock.RUnlock()
 	return os.WriteFile(path, data, perm)
+}
+
+// Forking calls fork over and over from n goroutines until the test ends,
+// as a process that forks all the time does (all-in-one svscan, or a test
+// process running many supervisors): for tests of what a child holds
+// between its fork and its exec (a copy of every descriptor). A fork that
+// returns an error fails the test and ends its goroutine.
+func Forking(t testing.TB, n int, fork func() error) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := fork(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	t.Cleanup(func() { close(stop); wg.Wait() })
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"testing"
 )
 
@@ -34,21 +33,7 @@ func TestParallel(t *testing.T) {
 // file busy".
 func TestWriteExecutable(t *testing.T) {
 	dir := t.TempDir()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				exec.Command("/bin/true").Run()
-			}
-		}
-	}()
-	defer func() { close(stop); wg.Wait() }()
+	Forking(t, 1, func() error { exec.Command("/bin/true").Run(); return nil })
 	for i := 0; i < 300; i++ {
 		p := filepath.Join(dir, "s"+strconv.Itoa(i))
 		if err := WriteExecutable(p, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
